@@ -1,0 +1,129 @@
+"""How a client turns text into a 'say' message and a 'message' back into text, in each mode. Pure: no sockets.
+
+ClassicCodec: the original design: one key from the shared password and a static salt; AES-CBC, no MAC.
+SealedCodec: a key per room from its random salt; AES-GCM with the header (room, sender, counter, time) as
+associated data; every message signed with the sender's Ed25519 key; counters that must only go up.
+"""
+
+import itertools
+import time
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from chatkit.crypto import BadSignature, CannotDecrypt, classic, kdf, labels, sealed, signing
+from chatkit.protocol import Frame, b64, header_bytes, unb64
+
+CANNOT_DECRYPT = "could not decrypt: wrong password or tampered message"
+
+
+class ClassicCodec:
+    """INSECURE BY DESIGN: the original client. Anyone with the password, the server included, reads everything."""
+
+    mode = "classic"
+
+    def __init__(self, password: str) -> None:
+        self.key = kdf.classic_key(password)
+
+    def hello_fields(self, name: str) -> Frame:
+        """Prove knowledge of the password the way the original did: send your name encrypted."""
+        return {"proof": classic.encrypt(self.key, name)}
+
+    def on_joined(self, joined: Frame, name: str) -> Frame | None:
+        """Nothing to do when joining a room: one key serves every room."""
+        return None
+
+    def seal(self, text: str, room: str, name: str) -> Frame:
+        """Encrypt text for the server (which decrypts it)."""
+        return {"type": "say", "ciphertext": classic.encrypt(self.key, text)}
+
+    def open(self, message: Frame, name: str) -> str:
+        """Decrypt a relayed message, or raise CannotDecrypt."""
+        return classic.decrypt(self.key, message["ciphertext"])
+
+
+class SealedCodec:
+    """End-to-end: only members who know the room's passphrase can read, and only the sender can sign."""
+
+    mode = "sealed"
+
+    def __init__(
+        self,
+        passphrase: str,
+        iterations: int = kdf.SEALED_ITERATIONS,
+        identity: Ed25519PrivateKey | None = None,
+    ) -> None:
+        self._passphrase = passphrase
+        self.iterations = iterations
+        self.identity = identity or signing.new_identity()
+        self.keys: dict[str, bytes] = {}  # room -> key, derived once per session (S5)
+        self.pins: dict[str, bytes] = {}  # sender -> public key first seen (trust on first use, S6)
+        self.last_counter: dict[tuple[str, str], int] = {}  # (room, sender) -> counter (S4)
+        self._counter = itertools.count(time.time_ns() // 1000)  # only goes up, even across restarts
+
+    def hello_fields(self, name: str) -> Frame:
+        """Bring the public half of the signing key; the passphrase never leaves this machine."""
+        return {"pubkey": b64(signing.public_bytes(self.identity))}
+
+    def on_joined(self, joined: Frame, name: str) -> Frame | None:
+        """Derive the room key from its salt; check it against the room's check, or make the first check."""
+        room = joined["room"]
+        key = kdf.room_key(self._passphrase, unb64(joined, "salt"), room, self.iterations)
+        if "check" in joined:
+            sealed.open_sealed(
+                key, unb64(joined, "check_nonce"), unb64(joined, "check"), labels.ROOM_CHECK_AD, room.encode()
+            )  # raises CannotDecrypt if the passphrase differs
+            self.keys[room] = key
+            return None
+        self.keys[room] = key
+        nonce, check = sealed.seal(key, b"", labels.ROOM_CHECK_AD, room.encode())
+        return {"type": "check", "room": room, "nonce": b64(nonce), "ciphertext": b64(check)}
+
+    def seal(self, text: str, room: str, name: str) -> Frame:
+        """Encrypt and sign text, binding it to this room, this sender, a fresh counter and the time."""
+        counter, sent_at = next(self._counter), round(time.time(), 3)
+        header = header_bytes(room, name, counter, sent_at)
+        nonce, ciphertext = sealed.seal(self.keys[room], text.encode(), labels.MESSAGE_AD, header)
+        signature = signing.sign(self.identity, labels.MESSAGE_SIGNATURE, header + nonce + ciphertext)
+        return {
+            "type": "say",
+            "room": room,
+            "counter": counter,
+            "time": sent_at,
+            "nonce": b64(nonce),
+            "ciphertext": b64(ciphertext),
+            "signature": b64(signature),
+        }
+
+    def open(self, message: Frame, name: str) -> str:
+        """Verify and decrypt a relayed message; raise CannotDecrypt (one error for every failure, S7)."""
+        room, sender = message["room"], message["sender"]
+        if room not in self.keys or "signature" not in message:
+            raise CannotDecrypt(CANNOT_DECRYPT)
+        header = header_bytes(room, sender, message["counter"], message["time"])
+        nonce, ciphertext = unb64(message, "nonce"), unb64(message, "ciphertext")
+        try:
+            signing.verify(
+                unb64(message, "pubkey"),
+                unb64(message, "signature"),
+                labels.MESSAGE_SIGNATURE,
+                header + nonce + ciphertext,
+            )
+        except BadSignature:
+            raise CannotDecrypt(CANNOT_DECRYPT) from None
+        plaintext = sealed.open_sealed(self.keys[room], nonce, ciphertext, labels.MESSAGE_AD, header)
+        return plaintext.decode("utf-8", errors="replace")
+
+    def is_replay(self, message: Frame) -> bool:
+        """Return True if this (room, sender) already sent this counter or a later one; else remember it."""
+        where, counter = (message["room"], message["sender"]), message["counter"]
+        if counter <= self.last_counter.get(where, -1):
+            return True
+        self.last_counter[where] = counter
+        return False
+
+    def key_changed(self, message: Frame) -> bool:
+        """Pin a sender's public key on first use; return True (and re-pin) if it differs from the pin."""
+        sender, pubkey = message["sender"], unb64(message, "pubkey")
+        pinned = self.pins.setdefault(sender, pubkey)
+        self.pins[sender] = pubkey
+        return pinned != pubkey

@@ -1,0 +1,73 @@
+"""What a client reports to whoever listens (a terminal, a widget, a test): one small class per kind of event."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A message that arrived and was decrypted: the plaintext, and the ciphertext and line it came from."""
+
+    room: str
+    sender: str
+    text: str
+    time: float
+    ciphertext: str  # base64, exactly as it crossed the wire
+    line: str  # the whole line as it crossed the wire
+    own: bool  # True if this client sent it (the server relays a message to its sender too)
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class Wire:
+    """A line that crossed the wire, in either direction ('sent' or 'received')."""
+
+    direction: str
+    line: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something went wrong that the person should see: a refusal from the server or a message that failed."""
+
+    code: str  # e.g. 'cannot_decrypt', 'replay', 'wrong_password', 'key_changed', 'malformed'
+    text: str
+    line: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """News from the server: someone joined or left a room."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Joined:
+    """This client is now in `room`."""
+
+    room: str
+
+
+@dataclass(frozen=True)
+class RoomList:
+    """The rooms on the server and how many people are in each."""
+
+    rooms: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Members:
+    """Who is in a room."""
+
+    room: str
+    names: list[str]
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The connection ended; `reason` says why."""
+
+    reason: str
+
+
+Event = ChatMessage | Wire | Problem | Notice | Joined | RoomList | Members | Closed

@@ -1,0 +1,28 @@
+"""The exceptions the crypto layer raises, each with a sentence a student can act on."""
+
+
+class CannotDecrypt(ValueError):
+    """A ciphertext did not decrypt: the key is wrong or the bytes were changed.
+
+    Sealed mode shows only this one message (security.md, S7): telling the two causes apart would help an attacker.
+    """
+
+    def __init__(self, detail: str = "cannot decrypt: wrong password or tampered message") -> None:
+        super().__init__(detail)
+
+
+class BadPadding(CannotDecrypt):
+    """Classic mode only: the CBC plaintext did not end in valid PKCS7 padding.
+
+    Keeping this apart from other failures is exactly what makes a padding oracle possible (notebook 06).
+    """
+
+    def __init__(self) -> None:
+        super().__init__("cannot decrypt: bad padding")
+
+
+class BadSignature(ValueError):
+    """An Ed25519 signature did not verify for the claimed sender."""
+
+    def __init__(self) -> None:
+        super().__init__("signature does not verify: the message was not signed by the claimed sender")

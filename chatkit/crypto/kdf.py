@@ -1,0 +1,60 @@
+"""Key derivation: turn a password into a key, slowly on purpose.
+
+classic: PBKDF2-HMAC-SHA256, a static salt and 100,000 iterations, exactly as the original design did.
+sealed: a random salt per room, 600,000 iterations (OWASP's 2023 figure for PBKDF2-HMAC-SHA256), then HKDF with a
+label so the key belongs to one room and one purpose. Argon2id and scrypt are here for comparison (notebook 04).
+"""
+
+import os
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from chatkit.crypto import labels
+
+KEY_BYTES = 32  # AES-256
+SALT_BYTES = 16
+CLASSIC_SALT = b"static_salt_1234"  # the original design's salt: the same for every deployment (a weakness)
+CLASSIC_ITERATIONS = 100_000
+SEALED_ITERATIONS = 600_000
+
+
+def pbkdf2_sha256(password: bytes, salt: bytes, iterations: int, length: int = KEY_BYTES) -> bytes:
+    """Derive `length` bytes from a password with PBKDF2-HMAC-SHA256."""
+    kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=length, salt=salt, iterations=iterations)
+    return kdf.derive(password)
+
+
+def classic_key(password: str, iterations: int = CLASSIC_ITERATIONS) -> bytes:
+    """Derive the classic mode's key: static salt, so equal passwords give equal keys everywhere."""
+    return pbkdf2_sha256(password.encode(), CLASSIC_SALT, iterations)
+
+
+def new_salt() -> bytes:
+    """Return a fresh random salt, one per room."""
+    return os.urandom(SALT_BYTES)
+
+
+def hkdf_sha256(secret: bytes, info: bytes, salt: bytes | None = None, length: int = KEY_BYTES) -> bytes:
+    """Stretch a secret that is already strong into a key for the purpose `info` names."""
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(secret)
+
+
+def room_key(passphrase: str, salt: bytes, room: str, iterations: int = SEALED_ITERATIONS) -> bytes:
+    """Derive the sealed mode's key for one room: slow PBKDF2 with the room's salt, then a labelled HKDF."""
+    stretched = pbkdf2_sha256(passphrase.encode(), salt, iterations)
+    return hkdf_sha256(stretched, labels.ROOM_KEY + room.encode())
+
+
+def argon2id_key(password: bytes, salt: bytes, memory_kib: int = 19 * 1024, passes: int = 2) -> bytes:
+    """Derive a key with Argon2id (OWASP's first choice): memory-hard, so GPUs gain less."""
+    kdf = Argon2id(salt=salt, length=KEY_BYTES, iterations=passes, lanes=1, memory_cost=memory_kib)
+    return kdf.derive(password)
+
+
+def scrypt_key(password: bytes, salt: bytes, n: int = 2**15, r: int = 8) -> bytes:
+    """Derive a key with scrypt, another memory-hard KDF."""
+    return Scrypt(salt=salt, length=KEY_BYTES, n=n, r=r, p=1).derive(password)

@@ -1,0 +1,14 @@
+"""Labels that start every KDF info, signature and associated data (security.md, S8).
+
+A label says what a piece of key or a signature is *for*. Because each purpose has its own label, a signature made
+over a message can never be passed off as a signature over a key, and a key made for one room is never the key of
+another purpose. The zero byte ends the label so that no label is a prefix of another's content.
+"""
+
+ROOM_KEY = b"chatkit/v1 room key\x00"
+MESSAGE_AD = b"chatkit/v1 message header\x00"
+ROOM_CHECK_AD = b"chatkit/v1 room check\x00"
+MESSAGE_SIGNATURE = b"chatkit/v1 message signature\x00"
+EXCHANGE_KEY = b"chatkit/v1 x25519 session key\x00"
+RATCHET_MESSAGE_KEY = b"chatkit/v1 ratchet message key\x00"
+RATCHET_CHAIN_KEY = b"chatkit/v1 ratchet chain key\x00"

@@ -1,0 +1,149 @@
+"""The wire format: one JSON object per line, bytes as base64 text, a size limit, clear decode errors.
+
+A line on the wire looks like this (readable on purpose, so students can watch it):
+
+    {"type": "say", "ciphertext": "q83v..."}
+
+TCP delivers a stream of bytes, not messages: the newline is what marks where one message ends (framing).
+Pure functions only: bytes in, messages out. No sockets, no crypto.
+"""
+
+import base64
+import binascii
+import json
+import re
+from typing import Any
+
+MAX_LINE_BYTES = 64 * 1024  # a line longer than this is refused before it is parsed
+MAX_TEXT_CHARS = 4000  # longest chat message a person may type
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,32}")  # also used for room names
+
+Frame = dict[str, Any]
+
+# type -> {field: python type}. Fields not listed in OPTIONAL must be present.
+FIELDS: dict[str, dict[str, type]] = {
+    # client -> server
+    "hello": {"name": str, "room": str, "proof": str, "pubkey": str},
+    "say": {"ciphertext": str, "room": str, "counter": int, "time": float, "nonce": str, "signature": str},
+    "join": {"room": str},
+    "check": {"room": str, "nonce": str, "ciphertext": str},
+    "rooms": {},
+    "who": {},
+    "quit": {},
+    # server -> client
+    "welcome": {"name": str, "mode": str},
+    "joined": {"room": str, "salt": str, "iterations": int, "check_nonce": str, "check": str},
+    "message": {
+        "id": int,
+        "room": str,
+        "sender": str,
+        "time": float,
+        "ciphertext": str,
+        "counter": int,
+        "nonce": str,
+        "signature": str,
+        "pubkey": str,
+    },
+    "room_list": {"rooms": list},
+    "members": {"room": str, "names": list},
+    "notice": {"text": str},
+    "error": {"code": str, "text": str},
+}
+OPTIONAL: dict[str, set[str]] = {
+    "hello": {"proof", "pubkey"},
+    "say": {"room", "counter", "time", "nonce", "signature"},
+    "joined": {"salt", "iterations", "check_nonce", "check"},
+    "message": {"counter", "nonce", "signature", "pubkey"},
+}
+
+
+class ProtocolError(ValueError):
+    """A line that is not a valid chatkit message; the text says what was expected and what arrived."""
+
+
+def encode(frame: Frame) -> bytes:
+    """Turn a message into one line of bytes, newline included."""
+    check_frame(frame)
+    line = json.dumps(frame, ensure_ascii=False, separators=(", ", ": ")).encode() + b"\n"
+    if len(line) > MAX_LINE_BYTES:
+        raise ProtocolError(f"message of {len(line)} bytes exceeds the limit of {MAX_LINE_BYTES} bytes")
+    return line
+
+
+def decode(line: bytes) -> Frame:
+    """Turn one line of bytes into a checked message, or raise ProtocolError."""
+    if len(line) > MAX_LINE_BYTES:
+        raise ProtocolError(f"line of {len(line)} bytes exceeds the limit of {MAX_LINE_BYTES} bytes")
+    try:
+        frame = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProtocolError("line is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise ProtocolError(f"line is not JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(frame, dict):
+        raise ProtocolError(f"expected a JSON object, got {type(frame).__name__}")
+    check_frame(frame)
+    return frame
+
+
+def check_frame(frame: Frame) -> None:
+    """Check a message's type and fields against FIELDS, or raise ProtocolError."""
+    kind = frame.get("type")
+    if kind not in FIELDS:
+        raise ProtocolError(f"unknown message type {kind!r}; expected one of {', '.join(sorted(FIELDS))}")
+    spec, optional = FIELDS[kind], OPTIONAL.get(kind, set())
+    for name, expected in spec.items():
+        if name not in frame:
+            if name not in optional:
+                raise ProtocolError(f"{kind!r} message needs the field {name!r}")
+            continue
+        check_field_type(kind, name, frame[name], expected)
+    unknown = set(frame) - set(spec) - {"type"}
+    if unknown:
+        raise ProtocolError(f"{kind!r} message has unknown fields: {', '.join(sorted(unknown))}")
+
+
+def check_field_type(kind: str, name: str, value: object, expected: type) -> None:
+    """Raise ProtocolError if a field's value is not of the expected JSON type."""
+    ok = isinstance(value, expected) and not isinstance(value, bool)
+    if expected is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok:
+        raise ProtocolError(f"{kind!r} field {name!r} should be {expected.__name__}, got {type(value).__name__}")
+
+
+def require(frame: Frame, *names: str) -> None:
+    """Raise ProtocolError unless the message carries every optional field named (a mode needs them)."""
+    missing = [name for name in names if name not in frame]
+    if missing:
+        raise ProtocolError(f"{frame['type']!r} message needs the fields {', '.join(missing)} in this mode")
+
+
+def check_name(value: str, what: str = "name") -> str:
+    """Return a user or room name if it is 1-32 letters, digits, '_', '.' or '-'; else raise ProtocolError."""
+    if not NAME_PATTERN.fullmatch(value):
+        raise ProtocolError(f"{what} {value!r} should be 1-32 letters, digits, '_', '.' or '-'")
+    return value
+
+
+def b64(data: bytes) -> str:
+    """Encode bytes as base64 text for a JSON field."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(frame: Frame, name: str) -> bytes:
+    """Decode a base64 field of a message, or raise ProtocolError."""
+    try:
+        return base64.b64decode(frame[name], validate=True)
+    except (binascii.Error, ValueError):
+        raise ProtocolError(f"field {name!r} is not valid base64") from None
+
+
+def header_bytes(room: str, sender: str, counter: int, sent_at: float) -> bytes:
+    """The bytes of a sealed message's header, bound to it as associated data (S3): the same on every machine."""
+    return json.dumps([room, sender, counter, sent_at], separators=(",", ":")).encode()
+
+
+def error(code: str, text: str) -> Frame:
+    """Build an error message for the person who caused it."""
+    return {"type": "error", "code": code, "text": text}

@@ -1,0 +1,57 @@
+"""The classic mode: the original design, reproduced faithfully. INSECURE BY DESIGN, kept for study.
+
+The server knows the room password. It decrypts every message, logs the plaintext to its database, and encrypts
+it again for the room. Nothing here is end-to-end: whoever runs (or breaks into) the server reads everything.
+"""
+
+import time
+
+from chatkit.crypto import BadPadding, CannotDecrypt, classic, kdf
+from chatkit.server.member import Member
+from chatkit.server.modes import Fields, ModeError
+from chatkit.storage import RoomRecord
+
+
+class ClassicMode:
+    """Decrypt, log plaintext, re-encrypt: the server is a full participant in every conversation."""
+
+    name = "classic"
+
+    def __init__(self, password: str, padding_oracle: bool = False) -> None:
+        self.key = kdf.classic_key(password)  # derived once at start-up: the server holds the key
+        # padding_oracle=True makes the error reply say *why* decryption failed. That is the mistake notebook 06
+        # exploits; the default reply is the same for every failure.
+        self.padding_oracle = padding_oracle
+
+    def make_salt(self) -> bytes | None:
+        """Classic rooms have no salt of their own: one static salt serves every deployment."""
+        return None
+
+    def check_hello(self, member: Member, hello: Fields) -> None:
+        """Accept a newcomer whose encrypted name decrypts to their name (as the original's first line did)."""
+        try:
+            proof = classic.decrypt(self.key, hello.get("proof", ""))
+        except CannotDecrypt:
+            proof = None
+        if proof != hello["name"]:
+            raise ModeError("wrong_password", "wrong password: the server could not decrypt your greeting")
+
+    def joined(self, record: RoomRecord) -> Fields:
+        """Announce a room: in classic mode there is nothing to announce but its name."""
+        return {"room": record.name}
+
+    def accept(self, member: Member, say: Fields) -> tuple[str, Fields]:
+        """Decrypt a message, keep its plaintext for the log, and encrypt it again for the room."""
+        plaintext = self.decrypt(say["ciphertext"])
+        return plaintext, {"ciphertext": classic.encrypt(self.key, plaintext), "time": time.time()}
+
+    def decrypt(self, token: str) -> str:
+        """Decrypt with the room key, turning failures into the reply the client sees."""
+        try:
+            return classic.decrypt(self.key, token)
+        except BadPadding as error:
+            if self.padding_oracle:
+                raise ModeError("bad_padding", str(error)) from None
+            raise ModeError("cannot_decrypt", "cannot decrypt: wrong password or tampered message") from None
+        except CannotDecrypt:
+            raise ModeError("cannot_decrypt", "cannot decrypt: wrong password or tampered message") from None

@@ -1,0 +1,218 @@
+"""The server's SQLite log: messages (room, sender, timestamp, stored payload), rooms and users.
+
+One writer: every write goes through a queue to a single thread that owns the write connection and commits in
+batches, so many client threads never fight over the database and never wait for the disk.
+Durability: a batch is committed at most BATCH_SECONDS after its first row; a crash can lose that last batch.
+What `payload` holds depends on the server's mode: plaintext in classic mode (the original design's weakness),
+ciphertext only in sealed mode.
+"""
+
+import itertools
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+BATCH_SECONDS = 0.05
+BATCH_ROWS = 500
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY, room TEXT NOT NULL, sender TEXT NOT NULL, sent_at TEXT NOT NULL, payload TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rooms (
+    name TEXT PRIMARY KEY, salt BLOB, check_nonce BLOB, check_blob BLOB, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """One row of the messages table, as the server stores it."""
+
+    id: int
+    room: str
+    sender: str
+    sent_at: str
+    payload: str
+
+
+@dataclass
+class RoomRecord:
+    """What the server keeps about a room: its salt and, in sealed mode, the password check the first member made."""
+
+    name: str
+    salt: bytes | None = None
+    check_nonce: bytes | None = None
+    check_blob: bytes | None = None
+
+
+class StorageError(RuntimeError):
+    """The log cannot be used: closed, or the file is not a chatkit database."""
+
+
+Write = tuple[str, tuple[object, ...]] | threading.Event  # an SQL statement, or a marker that a flush waits on
+
+
+def utc_now() -> str:
+    """Return the current time as ISO 8601 text in UTC, to the millisecond."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class ChatLog:
+    """The SQLite log. Safe to call from many threads; writes are queued to one writer thread."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._queue: queue.Queue[Write | None] = queue.Queue()
+        self._lock = threading.Lock()  # guards _rooms and id assignment
+        self._closed = False
+        with closing(self._connect()) as conn:
+            conn.executescript(SCHEMA)
+            rooms = conn.execute("SELECT name, salt, check_nonce, check_blob FROM rooms").fetchall()
+            last_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]
+        self._rooms = {row[0]: RoomRecord(*row) for row in rooms}
+        self._ids = itertools.count(last_id + 1)
+        self._writer = threading.Thread(target=self._write_forever, name="chatkit-db-writer", daemon=True)
+        self._writer.start()
+
+    def _connect(self) -> sqlite3.Connection:
+        """Open a connection in WAL mode, so readers never block the writer."""
+        conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    # --- writes: queued, never blocking the caller ---
+
+    def append(self, room: str, sender: str, payload: str) -> StoredMessage:
+        """Queue one message for storage and return it with its id and timestamp."""
+        with self._lock:
+            self._refuse_if_closed()
+            message = StoredMessage(next(self._ids), room, sender, utc_now(), payload)
+            self._queue.put(
+                (
+                    "INSERT INTO messages VALUES (?, ?, ?, ?, ?)",
+                    (message.id, room, sender, message.sent_at, payload),
+                )
+            )
+        return message
+
+    def room(self, name: str, make_salt: Callable[[], bytes | None]) -> RoomRecord:
+        """Return a room's record, creating it (with a salt from make_salt) the first time it is used."""
+        with self._lock:
+            self._refuse_if_closed()
+            if name not in self._rooms:
+                record = RoomRecord(name, make_salt())
+                self._rooms[name] = record
+                self._queue.put(
+                    (
+                        "INSERT OR IGNORE INTO rooms VALUES (?, ?, NULL, NULL, ?)",
+                        (name, record.salt, utc_now()),
+                    )
+                )
+            return self._rooms[name]
+
+    def set_room_check(self, name: str, nonce: bytes, blob: bytes) -> bool:
+        """Store a room's password check if it has none yet; return whether it was stored."""
+        with self._lock:
+            self._refuse_if_closed()
+            record = self._rooms.get(name)
+            if record is None or record.check_blob is not None:
+                return False
+            record.check_nonce, record.check_blob = nonce, blob
+            self._queue.put(("UPDATE rooms SET check_nonce = ?, check_blob = ? WHERE name = ?", (nonce, blob, name)))
+            return True
+
+    def saw_user(self, name: str) -> None:
+        """Record that a user connected."""
+        now = utc_now()
+        with self._lock:
+            self._refuse_if_closed()
+            self._queue.put(
+                (
+                    "INSERT INTO users VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET last_seen = ?",
+                    (name, now, now, now),
+                )
+            )
+
+    def _refuse_if_closed(self) -> None:
+        if self._closed:
+            raise StorageError(f"the chat log {self.path} is closed")
+
+    # --- the writer thread ---
+
+    def _write_forever(self) -> None:
+        """Take writes off the queue and commit them in batches until close() sends None."""
+        conn = self._connect()
+        try:
+            while (first := self._queue.get()) is not None:
+                self._write_batch(conn, self._gather_batch(first))
+        finally:
+            conn.close()
+
+    def _gather_batch(self, first: Write) -> list[Write]:
+        """Collect writes that arrive within BATCH_SECONDS of the first, up to BATCH_ROWS."""
+        batch, deadline = [first], time.monotonic() + BATCH_SECONDS
+        while len(batch) < BATCH_ROWS and not isinstance(batch[-1], threading.Event):
+            try:
+                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if item is None:
+                self._queue.put(None)  # let the outer loop see the stop after this batch
+                break
+            batch.append(item)
+        return batch
+
+    @staticmethod
+    def _write_batch(conn: sqlite3.Connection, batch: list[Write]) -> None:
+        """Run a batch of statements in one transaction, then wake anyone flushing."""
+        with conn:
+            for item in batch:
+                if not isinstance(item, threading.Event):
+                    conn.execute(*item)
+        for item in batch:
+            if isinstance(item, threading.Event):
+                item.set()
+
+    # --- reads and lifetime ---
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until everything queued so far is committed."""
+        if self._closed:
+            return
+        done = threading.Event()
+        self._queue.put(done)
+        if not done.wait(timeout):
+            raise StorageError(f"the chat log did not commit within {timeout} s")
+
+    def recent(self, limit: int = 10, room: str | None = None) -> list[StoredMessage]:
+        """Return the last `limit` stored messages, oldest first, optionally of one room."""
+        self.flush()
+        where, params = ("WHERE room = ?", (room, limit)) if room else ("", (limit,))
+        with closing(self._connect()) as conn:
+            rows = conn.execute(
+                f"SELECT id, room, sender, sent_at, payload FROM messages {where} ORDER BY id DESC LIMIT ?",
+                params,
+            ).fetchall()
+        return [StoredMessage(*row) for row in reversed(rows)]
+
+    def count(self) -> int:
+        """Return how many messages are stored."""
+        self.flush()
+        with closing(self._connect()) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
+
+    def close(self) -> None:
+        """Commit what is queued and stop the writer thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
+        self._writer.join(timeout=10)
