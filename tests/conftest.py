@@ -1,0 +1,55 @@
+"""Shared fixtures: real servers on ephemeral loopback ports, real clients, real SQLite files, all cleaned up."""
+
+from collections.abc import Callable, Iterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chatkit.client import ChatClient
+from chatkit.server import ChatServer
+
+FAST_ITERATIONS = 1_000  # sealed clients in tests: fast key derivation (the real default is 600,000)
+PASSWORD = "correct horse battery staple"
+
+StartServer = Callable[..., ChatServer]
+Connect = Callable[..., ChatClient]
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[StartServer]:
+    """Start servers on 127.0.0.1:0 with a database in tmp_path; every one is stopped after the test."""
+    servers: list[ChatServer] = []
+    numbers = count(1)
+
+    def start(mode: str = "sealed", **options: Any) -> ChatServer:
+        if mode == "classic":
+            options.setdefault("password", PASSWORD)
+        options.setdefault("db", tmp_path / f"server-{next(numbers)}.db")
+        server = ChatServer(mode, **options)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def connect() -> Iterator[Connect]:
+    """Connect clients to a server (same mode, fast key derivation); every one is closed after the test."""
+    clients: list[ChatClient] = []
+
+    def make(
+        server: ChatServer, name: str, password: str = PASSWORD, room: str = "general", **options: Any
+    ) -> ChatClient:
+        options.setdefault("iterations", FAST_ITERATIONS)
+        client = ChatClient(*server.address, name, password, room, server.mode.name, **options)
+        clients.append(client)
+        return client.connect()
+
+    yield make
+    for client in clients:
+        client.close()
