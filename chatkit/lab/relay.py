@@ -1,0 +1,173 @@
+"""A relay that sits on the network between clients and a server: it sees every line, and may change it.
+
+    relay = Relay(server.address).start()      # clients connect to relay.address instead of the server
+    relay.listeners.append(print)              # every line, as an eavesdropper on the network sees it
+    relay.tamper = flip_a_bit                  # a function line -> line (changed) or None (dropped)
+
+This is the attacker of notebooks 03-10: passive (watch), then active (change, drop, replay, inject).
+It only ever connects to the server address it was given, which the notebook started on loopback.
+"""
+
+import contextlib
+import socket
+import sys
+import threading
+import time
+import traceback
+import weakref
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+TO_SERVER = "to server"
+TO_CLIENT = "to client"
+CAPTURE_LINES = 5000
+
+
+@dataclass(frozen=True)
+class Captured:
+    """One line seen on the wire: which connection, which direction, the bytes, and when."""
+
+    connection: int
+    direction: str  # TO_SERVER or TO_CLIENT
+    line: str
+    time: float = field(default_factory=time.time)
+
+
+Tamper = Callable[[Captured], bytes | None]
+
+
+@dataclass
+class Pipe:
+    """One client's connection through the relay: the socket to the client and the one to the server."""
+
+    number: int
+    client: socket.socket
+    server: socket.socket
+
+    def send(self, direction: str, line: bytes) -> None:
+        """Write a line towards the server or towards the client."""
+        (self.server if direction == TO_SERVER else self.client).sendall(line)
+
+    def close(self) -> None:
+        """Shut both sockets, so both pump threads see the end."""
+        for sock in (self.client, self.server):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class Relay:
+    """A line-by-line TCP relay on 127.0.0.1 in front of one server."""
+
+    running: ClassVar[weakref.WeakSet["Relay"]] = weakref.WeakSet()
+
+    def __init__(self, server_address: tuple[str, int], host: str = "127.0.0.1") -> None:
+        self.server_address, self.host = server_address, host
+        self.listeners: list[Callable[[Captured], None]] = []
+        self.tamper: Tamper | None = None
+        self.captured: deque[Captured] = deque(maxlen=CAPTURE_LINES)
+        self.pipes: dict[int, Pipe] = {}
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._listener: socket.socket | None = None
+        self.address = (host, 0)
+
+    def start(self) -> "Relay":
+        """Listen on a free port; return self (its `address` is where clients should connect)."""
+        if self._listener is not None:
+            return self
+        self._listener = socket.create_server((self.host, 0))
+        self._listener.settimeout(0.2)
+        self.address = (self.host, self._listener.getsockname()[1])
+        self._spawn(self._accept_forever)
+        Relay.running.add(self)
+        return self
+
+    def stop(self) -> None:
+        """Close every connection and join every thread. Safe to call twice."""
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        with self._lock:
+            pipes = list(self.pipes.values())
+        for pipe in pipes:
+            pipe.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        listener.close()
+        Relay.running.discard(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """Stop every relay this process started."""
+        for relay in list(cls.running):
+            relay.stop()
+
+    def __enter__(self) -> "Relay":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def inject(self, connection: int, direction: str, line: bytes) -> None:
+        """Send a line of our own (a replay, a forgery) down an existing connection."""
+        self.pipes[connection].send(direction, line if line.endswith(b"\n") else line + b"\n")
+
+    def lines(self, direction: str | None = None, containing: str = "") -> list[Captured]:
+        """Return the captured lines, optionally only one direction and only those containing some text."""
+        return [c for c in list(self.captured) if direction in (None, c.direction) and containing in c.line]
+
+    def _spawn(self, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name="chatkit-relay", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept_forever(self) -> None:
+        """Accept clients until stopped; connect each to the server and pump both ways."""
+        while (listener := self._listener) is not None:
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.server_address, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            server.settimeout(None)
+            self._open_pipe(client, server)
+
+    def _open_pipe(self, client: socket.socket, server: socket.socket) -> None:
+        """Remember a new connection and start its two pump threads."""
+        with self._lock:
+            pipe = Pipe(len(self.pipes) + 1, client, server)
+            self.pipes[pipe.number] = pipe
+        self._spawn(self._pump, pipe, client, TO_SERVER)
+        self._spawn(self._pump, pipe, server, TO_CLIENT)
+
+    def _pump(self, pipe: Pipe, source: socket.socket, direction: str) -> None:
+        """Copy lines from one side to the other, showing each to the listeners and the tamper function."""
+        try:
+            with source.makefile("rb") as reader:
+                for line in reader:
+                    self._pass_on(pipe, direction, line)
+        except OSError:
+            pass  # a side went away: close the other one too
+        finally:
+            pipe.close()
+
+    def _pass_on(self, pipe: Pipe, direction: str, line: bytes) -> None:
+        """Record a line, let the tamper function change or drop it, and forward the result."""
+        seen = Captured(pipe.number, direction, line.decode("utf-8", errors="replace"))
+        self.captured.append(seen)
+        for listener in list(self.listeners):
+            try:
+                listener(seen)
+            except Exception:  # a notebook's listener must not cut the connection it watches
+                traceback.print_exc(file=sys.stderr)
+        forward = self.tamper(seen) if self.tamper else line
+        if forward is not None:
+            pipe.send(direction, forward)

@@ -1,0 +1,132 @@
+"""The live apparatus the notebooks share: a server, the clients and relays around it, started and stopped together.
+
+    stage = Stage("classic")            # a classic server on 127.0.0.1, a free port, a random room password
+    alice = stage.client("alice")       # connected, in 'general'
+    mallory = stage.relay()             # a relay on the network path; stage.client(..., via=mallory) goes through it
+    ...
+    stage.stop()                        # or: with Stage(...) as stage:
+
+`fresh_start()` stops everything a previous run of the notebook left behind, so a notebook runs again without a
+restart. Secrets are random per stage unless given, so an exercise cannot pass with a hard-coded answer.
+"""
+
+import secrets
+import weakref
+from pathlib import Path
+from typing import Any, ClassVar
+
+from chatkit.client import ChatClient
+from chatkit.lab.relay import Relay
+from chatkit.server import ChatServer
+
+NOTEBOOK_ITERATIONS = 20_000  # sealed clients in notebooks: quick to derive; the real default is 600,000
+
+
+def random_password(words: int = 3) -> str:
+    """Return a random passphrase like 'maple-orbit-lantern-42' (hard to guess, easy to read aloud)."""
+    vocabulary = [
+        "maple",
+        "orbit",
+        "lantern",
+        "cobalt",
+        "violet",
+        "harbor",
+        "quartz",
+        "meadow",
+        "ember",
+        "glacier",
+        "saffron",
+        "tundra",
+        "willow",
+        "zephyr",
+        "basalt",
+        "cinder",
+        "delta",
+        "fjord",
+        "juniper",
+        "nectar",
+    ]
+    return "-".join(secrets.choice(vocabulary) for _ in range(words)) + f"-{secrets.randbelow(100)}"
+
+
+class Stage:
+    """A server in one mode with everything attached to it; stop() takes it all down."""
+
+    running: ClassVar[weakref.WeakSet["Stage"]] = weakref.WeakSet()
+
+    def __init__(
+        self,
+        mode: str = "classic",
+        *,
+        password: str | None = None,
+        padding_oracle: bool = False,
+        iterations: int = NOTEBOOK_ITERATIONS,
+        db: str | Path | None = None,
+    ) -> None:
+        self.mode = mode
+        self.password = password or random_password()
+        self.iterations = iterations
+        server_password = self.password if mode == "classic" else None  # the sealed server never gets it
+        self.server = ChatServer(mode, password=server_password, padding_oracle=padding_oracle, db=db)
+        self.clients: list[ChatClient] = []
+        self.relays: list[Relay] = []
+        self.server.start()
+        Stage.running.add(self)
+
+    def __repr__(self) -> str:
+        return f"<Stage {self.mode} server on {self.address[0]}:{self.address[1]}, {len(self.clients)} clients>"
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.server.address
+
+    def client(
+        self, name: str, *, room: str = "general", password: str | None = None, via: Relay | None = None, **options: Any
+    ) -> ChatClient:
+        """Connect a person (directly, or through a relay) and return the connected client."""
+        host, port = via.address if via else self.address
+        options.setdefault("iterations", self.iterations)
+        client = ChatClient(host, port, name, password or self.password, room, self.mode, **options)
+        self.clients.append(client)
+        return client.connect()
+
+    def relay(self) -> Relay:
+        """Start a relay in front of the server (an eavesdropper or attacker on the network path)."""
+        relay = Relay(self.address).start()
+        self.relays.append(relay)
+        return relay
+
+    def stop(self) -> None:
+        """Close every client, then every relay, then the server."""
+        for client in self.clients:
+            client.close()
+        for relay in self.relays:
+            relay.stop()
+        self.server.stop()
+        Stage.running.discard(self)
+
+    def __enter__(self) -> "Stage":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def fresh_start() -> None:
+    """Stop every stage, widget, client, relay and server this kernel started before (safe to call any time)."""
+    for stage in list(Stage.running):
+        stage.stop()
+    close_widgets()
+    ChatClient.close_all()
+    Relay.stop_all()
+    ChatServer.stop_all()
+
+
+def close_widgets() -> None:
+    """Close the notebook widgets, if the widgets module was ever imported (it needs ipywidgets)."""
+    import sys
+
+    widgets = sys.modules.get("chatkit.widgets")
+    close_all = getattr(widgets, "close_all", None)
+    if close_all is not None:
+        close_all()
