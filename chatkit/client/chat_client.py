@@ -82,7 +82,10 @@ class ChatClient:
             return self
         self._ended.clear()
         self._in_room.clear()
-        self._sock = socket.create_connection((self.host, self.port), timeout=CONNECT_SECONDS)
+        try:
+            self._sock = socket.create_connection((self.host, self.port), timeout=CONNECT_SECONDS)
+        except OSError as error:
+            raise ChatError(f"cannot connect to {self.host}:{self.port}: {error.strerror or error}") from None
         self._sock.settimeout(None)
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._receiver = threading.Thread(target=self._receive_forever, name=f"chatkit-client-{self.name}", daemon=True)
@@ -146,8 +149,11 @@ class ChatClient:
 
     def send_line(self, line: bytes) -> None:
         """Send raw bytes as they are: for the attack notebooks, which craft lines by hand."""
-        with self._send_lock:
-            self._require_socket().sendall(line)
+        try:
+            with self._send_lock:
+                self._require_socket().sendall(line)
+        except OSError as error:
+            raise ChatError(f"{self.name}: connection lost ({error.strerror or error})") from None
         self._emit(Wire("sent", line.decode("utf-8", errors="replace")))
 
     # --- waiting for events (tests, notebooks, the terminal client) ---
