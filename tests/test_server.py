@@ -1,0 +1,143 @@
+"""The server's lifetime: start, stop, restart, context manager, stop_all, threads, ports and temporary files."""
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from chatkit.client import ChatMessage
+from chatkit.server import ChatServer
+
+from .conftest import PASSWORD, Connect, StartServer
+
+
+def new_threads(before: set[threading.Thread]) -> set[threading.Thread]:
+    """Return the live threads started since `before`, clients' receivers left out."""
+    return {t for t in threading.enumerate() if t not in before and not t.name.startswith("chatkit-client")}
+
+
+def eventually(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """Poll a condition until it holds or the time is up; return whether it held."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def chat_once(connect: Connect, server: ChatServer, text: str = "ping") -> None:
+    """Connect two people and check that one message goes from one to the other."""
+    alice, bob = connect(server, "alice"), connect(server, "bob")
+    alice.send(text)
+    bob.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == text)
+    alice.close()
+    bob.close()
+
+
+@pytest.mark.parametrize("mode", ["classic", "sealed"])
+def test_start_returns_a_real_port_at_once(mode: str, start_server: StartServer) -> None:
+    server = start_server(mode)
+    host, port = server.address
+    assert host == "127.0.0.1" and port > 0 and server.is_running
+    with socket.create_connection((host, port), timeout=5):
+        pass
+
+
+def test_start_twice_is_harmless(start_server: StartServer, connect: Connect) -> None:
+    before = set(threading.enumerate())
+    server = start_server()
+    threads = new_threads(before)
+    assert server.start() == server.address
+    assert new_threads(before) == threads
+    chat_once(connect, server)
+
+
+def test_stop_twice_is_harmless(start_server: StartServer) -> None:
+    server = start_server()
+    server.stop()
+    server.stop()
+    assert not server.is_running
+
+
+def test_restart_after_stop(start_server: StartServer, connect: Connect) -> None:
+    server = start_server()
+    chat_once(connect, server, "before")
+    server.stop()
+    host, port = server.start()
+    assert port > 0 and server.is_running
+    chat_once(connect, server, "after")
+    assert [row.payload for row in server.recent(10)] != []
+
+
+def test_context_manager_starts_and_stops(tmp_path: Path, connect: Connect) -> None:
+    before = set(threading.enumerate())
+    with ChatServer("classic", password=PASSWORD, db=tmp_path / "chat.db") as server:
+        assert server.is_running
+        chat_once(connect, server)
+    assert not server.is_running
+    assert eventually(lambda: not new_threads(before)), f"threads left: {new_threads(before)}"
+
+
+def test_stop_all_stops_every_server(tmp_path: Path) -> None:
+    servers = [ChatServer(db=tmp_path / f"{n}.db") for n in range(3)]
+    for server in servers:
+        server.start()
+    ChatServer.stop_all()
+    assert not any(server.is_running for server in servers)
+    assert not any(server in ChatServer.running for server in servers)
+
+
+@pytest.mark.parametrize("mode", ["classic", "sealed"])
+def test_after_stop_no_thread_is_left_and_the_port_is_free(
+    mode: str, start_server: StartServer, connect: Connect
+) -> None:
+    before = set(threading.enumerate())
+    server = start_server(mode)
+    alice, bob = connect(server, "alice"), connect(server, "bob")
+    alice.send("still here")
+    bob.wait_for(lambda e: isinstance(e, ChatMessage))
+    assert new_threads(before)
+    server.stop()
+    assert eventually(lambda: not new_threads(before)), f"threads left: {new_threads(before)}"
+    with socket.socket() as sock:  # the way the server binds: SO_REUSEADDR, so connections in TIME_WAIT don't matter
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(server.address)
+        sock.listen()
+
+
+def test_port_is_free_for_anyone_after_a_stop_without_connections(start_server: StartServer) -> None:
+    server = start_server()
+    server.stop()
+    with socket.socket() as sock:
+        sock.bind(server.address)
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="this Python has no IPv6 support")
+@pytest.mark.parametrize("mode", ["classic", "sealed"])
+def test_ipv6_loopback(mode: str, start_server: StartServer, connect: Connect) -> None:
+    server = start_server(mode, host="::1")
+    assert server.address[0] == "::1" and server.address[1] > 0
+    chat_once(connect, server)
+
+
+def test_temporary_database_folder_is_removed_when_db_is_none() -> None:
+    server = ChatServer("sealed")
+    try:
+        server.start()
+        folder = Path(server.db_path).parent
+        assert folder.is_dir() and folder.name.startswith("chatkit-")
+    finally:
+        server.stop()
+    assert not folder.exists()
+
+
+def test_given_database_file_is_kept_after_stop(start_server: StartServer, connect: Connect) -> None:
+    server = start_server("classic")
+    chat_once(connect, server, "kept")
+    path = Path(server.db_path)
+    server.stop()
+    assert path.is_file()
