@@ -1,0 +1,89 @@
+"""What a chat widget's log holds: one Entry per message, problem or notice, as plain text and as HTML."""
+
+import time
+from dataclasses import dataclass
+
+from chatkit.client import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList
+from chatkit.widgets.look import MONO, clock, colour_of, escape, in_encoding
+
+MESSAGE, PROBLEM, NOTICE = "message", "problem", "notice"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the log: a decrypted message (with its ciphertext), a problem or a notice."""
+
+    kind: str
+    text: str
+    time: float
+    sender: str = ""
+    room: str = ""
+    ciphertext: str = ""  # base64, exactly as it crossed the wire
+    own: bool = False
+
+
+def problem(text: str) -> Entry:
+    """Make a red row."""
+    return Entry(PROBLEM, text, time.time())
+
+
+def entry_for(event: Event) -> Entry | None:
+    """Turn a client event into a log row, or None for events the log does not show (wire lines)."""
+    if isinstance(event, ChatMessage):
+        return Entry(MESSAGE, event.text, event.time, event.sender, event.room, event.ciphertext, event.own)
+    if isinstance(event, Problem):
+        return problem(event.text)
+    if isinstance(event, Closed):
+        if event.reason == "closed by you":
+            return Entry(NOTICE, "disconnected", time.time())
+        return Entry(PROBLEM, f"disconnected: {event.reason}", time.time())
+    return Entry(NOTICE, notice_text(event), time.time()) if notice_text(event) else None
+
+
+def notice_text(event: Event) -> str:
+    """Say in words what a notice-like event reports."""
+    if isinstance(event, Notice):
+        return event.text
+    if isinstance(event, Joined):
+        return f"you are in room {event.room}"
+    if isinstance(event, Members):
+        return f"in {event.room}: {', '.join(event.names)}"
+    if isinstance(event, RoomList):
+        return "rooms: " + ", ".join(f"{room} ({people})" for room, people in event.rooms.items())
+    return ""
+
+
+def row_text(entry: Entry, encoding: str) -> str:
+    """Render a row as one line of plain text."""
+    if entry.kind == MESSAGE:
+        ciphertext = in_encoding(entry.ciphertext, encoding)
+        return f"{clock(entry.time)} {entry.sender}: {entry.text}    [{encoding}] {ciphertext}"
+    mark = "!!" if entry.kind == PROBLEM else "--"
+    return f"{clock(entry.time)} {mark} {entry.text}"
+
+
+def row_html(entry: Entry, encoding: str) -> str:
+    """Render a row as HTML: own messages set apart, a colour per sender, the ciphertext under the text."""
+    when = f'<span style="color:#777;font-size:11px">{clock(entry.time)}</span>'
+    if entry.kind == PROBLEM:
+        style = "color:#b00020;background:#fdecea;padding:2px 6px;margin:2px 0;border-radius:4px"
+        return (
+            f'<div class="chatkit-row chatkit-problem" role="alert" style="{style}">{when} {escape(entry.text)}</div>'
+        )
+    if entry.kind == NOTICE:
+        style = "color:#555;font-style:italic"
+        return f'<div class="chatkit-row chatkit-notice" style="{style}">{when} {escape(entry.text)}</div>'
+    side = "margin-left:15%;background:#e3f2fd" if entry.own else "margin-right:15%;background:#f5f5f5"
+    who = f'<b style="color:{colour_of(entry.sender)}">{escape(entry.sender)}</b>'
+    ciphertext = escape(in_encoding(entry.ciphertext, encoding))
+    return (
+        f'<div class="chatkit-row chatkit-message{" chatkit-own" if entry.own else ""}" '
+        f'style="{side};padding:3px 6px;margin:3px 0;border-radius:6px">'
+        f'{when} {who}: <span class="chatkit-text">{escape(entry.text)}</span>'
+        f'<div class="chatkit-ciphertext" title="{encoding}" style="{MONO};color:#666">{ciphertext}</div></div>'
+    )
+
+
+def hidden_text(hidden: int) -> str:
+    """Say how many older rows are not rendered."""
+    return f"... {hidden} earlier messages hidden" if hidden else ""
