@@ -1,0 +1,34 @@
+"""Notebook 04, exercises: recover a room password from one captured line, then precompute and reuse.
+
+Classic mode derives its key with PBKDF2-HMAC-SHA256, a static salt and 100,000 iterations (chatkit.crypto.kdf),
+and every newcomer's 'hello' carries their name encrypted under that key: a known plaintext to test guesses on.
+"""
+
+import json
+
+from chatkit.crypto import CannotDecrypt, classic, kdf
+
+
+def name_and_proof(hello_line: str) -> tuple[str, str]:
+    """Return the (name, proof) fields of a captured 'hello' line."""
+    raise NotImplementedError("your code here: replace this line")
+
+
+def key_fits(key: bytes, name: str, proof: str) -> bool:
+    """Return True if `key` decrypts the proof to the name (a wrong key fails to decrypt or gives other text)."""
+    raise NotImplementedError("your code here: replace this line")
+
+
+def recover_password(hello_line: str, words: list[str]) -> str | None:
+    """Try every word as the password (kdf.classic_key) against one captured hello line; return the right one or None."""
+    raise NotImplementedError("your code here: replace this line")
+
+
+def precompute(words: list[str]) -> dict[str, bytes]:
+    """Return {word: classic key} for every word: the slow part, done once for every deployment there is."""
+    raise NotImplementedError("your code here: replace this line")
+
+
+def look_up(table: dict[str, bytes], hello_line: str) -> str | None:
+    """Find the password of a captured hello line in a precomputed table, without deriving any key."""
+    raise NotImplementedError("your code here: replace this line")
