@@ -1,4 +1,4 @@
-"""Checks for notebook 04's exercises against live classic stages whose password is drawn at random from the word list."""
+"""Checks for notebook 04 against live classic stages whose password is drawn at random from the word list."""
 
 import secrets
 from collections.abc import Callable

@@ -3,10 +3,11 @@
 You get what an attacker gets: the server's SQLite file, or the lines a relay captured on the network.
 """
 
-import base64
-import json
-import sqlite3
-from contextlib import closing
+# The stubs need these imports too (ruff would call them unused there): your solution uses them.
+import base64  # noqa: F401
+import json  # noqa: F401
+import sqlite3  # noqa: F401
+from contextlib import closing  # noqa: F401
 
 BLOCK = 16  # AES block size in bytes
 
