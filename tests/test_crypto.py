@@ -5,7 +5,7 @@ import hashlib
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatkit.crypto import classic, kdf, labels, sealed, signing
@@ -15,6 +15,7 @@ KEY = bytes(range(32))  # a fixed key keeps tests fast and repeatable; the KDF h
 OTHER_KEY = bytes(range(1, 33))
 FIXED_IV = bytes(16)
 HEADER = b'["general","alice",1,1700000000.5]'
+PROPERTY = settings(deadline=None)  # a slow example on a busy machine is not a failure
 
 
 def flip_bit(data: bytes, bit: int) -> bytes:
@@ -36,6 +37,7 @@ def test_classic_round_trip() -> None:
     assert classic.decrypt(KEY, classic.encrypt(KEY, "hello, room")) == "hello, room"
 
 
+@PROPERTY
 @given(st.text(max_size=300))
 def test_classic_round_trip_of_any_text(text: str) -> None:
     assert classic.decrypt(KEY, classic.encrypt(KEY, text)) == text
@@ -135,6 +137,7 @@ def test_sealed_round_trip() -> None:
     assert sealed.open_sealed(KEY, nonce, ciphertext, labels.MESSAGE_AD, HEADER) == b"hello"
 
 
+@PROPERTY
 @given(st.binary(max_size=300), st.binary(max_size=100))
 def test_sealed_round_trip_of_any_bytes(plaintext: bytes, header: bytes) -> None:
     nonce, ciphertext = sealed.seal(KEY, plaintext, labels.MESSAGE_AD, header)
@@ -296,6 +299,14 @@ def test_signature_fails_on_changed_data_or_signature() -> None:
         signing.verify(public, signature, labels.MESSAGE_SIGNATURE, b"date")
     with pytest.raises(BadSignature):
         signing.verify(public, flip_bit(signature, 3), labels.MESSAGE_SIGNATURE, b"data")
+
+
+@pytest.mark.parametrize("cut", [1, 32, 64])
+def test_short_signature_is_a_bad_signature(cut: int) -> None:
+    identity = signing.new_identity()
+    signature = signing.sign(identity, labels.MESSAGE_SIGNATURE, b"data")
+    with pytest.raises(BadSignature):
+        signing.verify(signing.public_bytes(identity), signature[:-cut], labels.MESSAGE_SIGNATURE, b"data")
 
 
 @pytest.mark.parametrize("public", [b"", bytes(31), bytes(33)])

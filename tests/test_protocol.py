@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatkit import protocol
@@ -272,6 +272,9 @@ def test_header_bytes_differs_when_any_part_differs() -> None:
 
 # --- properties (hypothesis) ---
 
+# No per-example deadline: on a busy two-core machine a slow first example is not a failure.
+PROPERTY = settings(deadline=None, max_examples=200)
+
 JSON_LEAVES = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
 JSON_VALUES = st.recursive(
     JSON_LEAVES, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
@@ -315,21 +318,25 @@ def decodes_or_refuses(line: bytes) -> None:
     protocol.check_frame(frame)
 
 
+@PROPERTY
 @given(st.binary(max_size=300))
 def test_decode_of_arbitrary_bytes_returns_a_message_or_protocol_error(line: bytes) -> None:
     decodes_or_refuses(line)
 
 
+@PROPERTY
 @given(JSON_VALUES)
 def test_decode_of_arbitrary_json_returns_a_message_or_protocol_error(value: object) -> None:
     decodes_or_refuses(line_of(value))
 
 
+@PROPERTY
 @given(near_frames())
 def test_decode_of_near_messages_returns_a_message_or_protocol_error(frame: dict[str, Any]) -> None:
     decodes_or_refuses(line_of(frame))
 
 
+@PROPERTY
 @given(valid_frames(), st.data())
 def test_decode_of_a_damaged_line_returns_a_message_or_protocol_error(frame: Frame, data: st.DataObject) -> None:
     line = bytearray(protocol.encode(frame))
@@ -338,6 +345,7 @@ def test_decode_of_a_damaged_line_returns_a_message_or_protocol_error(frame: Fra
     decodes_or_refuses(bytes(line))
 
 
+@PROPERTY
 @given(valid_frames())
 def test_valid_frames_round_trip(frame: Frame) -> None:
     line = protocol.encode(frame)
@@ -345,6 +353,7 @@ def test_valid_frames_round_trip(frame: Frame) -> None:
     assert protocol.encode(protocol.decode(line)) == line
 
 
+@PROPERTY
 @given(st.text(max_size=40), st.text(max_size=40), st.integers(), st.floats(allow_nan=False))
 def test_header_bytes_is_a_function_of_its_parts(room: str, sender: str, counter: int, sent_at: float) -> None:
     header = protocol.header_bytes(room, sender, counter, sent_at)

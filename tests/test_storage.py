@@ -219,7 +219,7 @@ def test_saw_user_keeps_first_seen_and_updates_last_seen(log: ChatLog, db_path: 
     log.saw_user("alice")
     log.flush()
     [(first_again, last_again)] = rows_on_disk(db_path, "SELECT first_seen, last_seen FROM users")
-    assert first_again == first_seen and last_again >= last_seen
+    assert first_again == first_seen and str(last_again) >= str(last_seen)
 
 
 # --- lifetime ---
