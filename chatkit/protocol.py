@@ -11,6 +11,7 @@ Pure functions only: bytes in, messages out. No sockets, no crypto.
 import base64
 import binascii
 import json
+import math
 import re
 from typing import Any
 
@@ -74,22 +75,31 @@ def decode(line: bytes) -> Frame:
     """Turn one line of bytes into a checked message, or raise ProtocolError."""
     if len(line) > MAX_LINE_BYTES:
         raise ProtocolError(f"line of {len(line)} bytes exceeds the limit of {MAX_LINE_BYTES} bytes")
-    try:
-        frame = json.loads(line.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ProtocolError("line is not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise ProtocolError(f"line is not JSON ({error.msg} at column {error.colno})") from None
+    frame = parse_json(line)
     if not isinstance(frame, dict):
         raise ProtocolError(f"expected a JSON object, got {type(frame).__name__}")
     check_frame(frame)
     return frame
 
 
+def parse_json(line: bytes) -> object:
+    """Parse a line as JSON, turning every way that can fail into ProtocolError."""
+    try:
+        return json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProtocolError("line is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise ProtocolError(f"line is not JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise ProtocolError("line nests JSON arrays or objects too deeply") from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits (Python's int_max_str_digits)
+        raise ProtocolError(f"line is not acceptable JSON ({error})") from None
+
+
 def check_frame(frame: Frame) -> None:
     """Check a message's type and fields against FIELDS, or raise ProtocolError."""
     kind = frame.get("type")
-    if kind not in FIELDS:
+    if not isinstance(kind, str) or kind not in FIELDS:
         raise ProtocolError(f"unknown message type {kind!r}; expected one of {', '.join(sorted(FIELDS))}")
     spec, optional = FIELDS[kind], OPTIONAL.get(kind, set())
     for name, expected in spec.items():
@@ -100,7 +110,7 @@ def check_frame(frame: Frame) -> None:
         check_field_type(kind, name, frame[name], expected)
     unknown = set(frame) - set(spec) - {"type"}
     if unknown:
-        raise ProtocolError(f"{kind!r} message has unknown fields: {', '.join(sorted(unknown))}")
+        raise ProtocolError(f"{kind!r} message has unknown fields: {', '.join(map(ascii, sorted(unknown)))}")
 
 
 def check_field_type(kind: str, name: str, value: object, expected: type) -> None:
@@ -110,6 +120,19 @@ def check_field_type(kind: str, name: str, value: object, expected: type) -> Non
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     if not ok:
         raise ProtocolError(f"{kind!r} field {name!r} should be {expected.__name__}, got {type(value).__name__}")
+    if isinstance(value, str) and not is_unicode(value):
+        raise ProtocolError(f"{kind!r} field {name!r} is not Unicode text (it holds a lone surrogate)")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ProtocolError(f"{kind!r} field {name!r} should be a finite number, got {value}")
+
+
+def is_unicode(text: str) -> bool:
+    """Return whether text can be written as UTF-8 (a JSON escape like \\ud800 gives text that cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def require(frame: Frame, *names: str) -> None:

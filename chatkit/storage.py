@@ -71,20 +71,33 @@ class ChatLog:
         self._queue: queue.Queue[Write | None] = queue.Queue()
         self._lock = threading.Lock()  # guards _rooms and id assignment
         self._closed = False
-        with closing(self._connect()) as conn:
-            conn.executescript(SCHEMA)
-            rooms = conn.execute("SELECT name, salt, check_nonce, check_blob FROM rooms").fetchall()
-            last_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]
+        self._failure: sqlite3.Error | None = None  # set if the writer thread could not write
+        rooms, last_id = self._load()
         self._rooms = {row[0]: RoomRecord(*row) for row in rooms}
         self._ids = itertools.count(last_id + 1)
         self._writer = threading.Thread(target=self._write_forever, name="chatkit-db-writer", daemon=True)
         self._writer.start()
 
+    def _load(self) -> tuple[list[tuple[str, bytes | None, bytes | None, bytes | None]], int]:
+        """Create the tables if needed; return the stored rooms and the last message id, or raise StorageError."""
+        try:
+            with closing(self._connect()) as conn:
+                conn.executescript(SCHEMA)
+                rooms = conn.execute("SELECT name, salt, check_nonce, check_blob FROM rooms").fetchall()
+                last_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]
+        except sqlite3.DatabaseError as error:  # not an SQLite file, or one we cannot open
+            raise StorageError(f"cannot open the chat log {self.path}: {error}") from None
+        return rooms, int(last_id)
+
     def _connect(self) -> sqlite3.Connection:
         """Open a connection in WAL mode, so readers never block the writer."""
         conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error:
+            conn.close()
+            raise
         return conn
 
     # --- writes: queued, never blocking the caller ---
@@ -141,6 +154,8 @@ class ChatLog:
             )
 
     def _refuse_if_closed(self) -> None:
+        if self._failure is not None:
+            raise StorageError(f"the chat log {self.path} stopped writing: {self._failure}")
         if self._closed:
             raise StorageError(f"the chat log {self.path} is closed")
 
@@ -151,7 +166,12 @@ class ChatLog:
         conn = self._connect()
         try:
             while (first := self._queue.get()) is not None:
-                self._write_batch(conn, self._gather_batch(first))
+                batch = self._gather_batch(first)
+                try:
+                    self._write_batch(conn, batch)
+                except sqlite3.Error as error:  # remembered: the next append or flush raises StorageError
+                    self._failure = error
+                    _wake_flushers(batch)
         finally:
             conn.close()
 
@@ -176,9 +196,7 @@ class ChatLog:
             for item in batch:
                 if not isinstance(item, threading.Event):
                     conn.execute(*item)
-        for item in batch:
-            if isinstance(item, threading.Event):
-                item.set()
+        _wake_flushers(batch)
 
     # --- reads and lifetime ---
 
@@ -190,6 +208,8 @@ class ChatLog:
         self._queue.put(done)
         if not done.wait(timeout):
             raise StorageError(f"the chat log did not commit within {timeout} s")
+        if self._failure is not None:
+            raise StorageError(f"the chat log {self.path} stopped writing: {self._failure}")
 
     def recent(self, limit: int = 10, room: str | None = None) -> list[StoredMessage]:
         """Return the last `limit` stored messages, oldest first, optionally of one room."""
@@ -216,3 +236,10 @@ class ChatLog:
             self._closed = True
             self._queue.put(None)
         self._writer.join(timeout=10)
+
+
+def _wake_flushers(batch: list[Write]) -> None:
+    """Set the events of everyone waiting in flush() for this batch."""
+    for item in batch:
+        if isinstance(item, threading.Event):
+            item.set()
