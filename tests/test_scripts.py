@@ -18,6 +18,7 @@ from contextlib import closing
 from pathlib import Path
 from types import ModuleType
 
+import pexpect
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -331,3 +332,25 @@ def test_the_scripts_run_from_any_folder(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr
         assert "--port" in done.stdout
+
+
+def test_the_client_at_a_terminal_asks_for_the_password_and_chats(start: Start, tmp_path: Path) -> None:
+    _, port = start_server(start, "sealed", tmp_path / "chat.db")
+    command = [str(SCRIPTS / "run_client.py"), "--port", str(port), "--username", "zoe"]
+    terminal = pexpect.spawn(
+        sys.executable, command, cwd=str(REPO), env=script_environment(None), encoding="utf-8", timeout=WAIT_SECONDS
+    )
+    try:
+        terminal.expect("Room password: ")
+        terminal.sendline(PASSWORD)  # typed at the prompt, not echoed, not taken from the environment
+        terminal.expect(r"\* you are in general")
+        terminal.sendline("hi from a terminal")
+        terminal.expect(r"\[general\] zoe: hi from a terminal")
+        terminal.sendline("/who")
+        terminal.expect(r"\* in general: zoe")
+        terminal.sendline("/quit")
+        terminal.expect(pexpect.EOF)
+        terminal.close()
+        assert terminal.exitstatus == client_script.EXIT_OK
+    finally:
+        terminal.close(force=True)  # ends this child only, if it is still running
