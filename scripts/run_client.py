@@ -44,7 +44,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Chat on a chatkit server from a terminal or a pipe.")
     parser.add_argument("--host", default="127.0.0.1", help="default: %(default)s")
     parser.add_argument("--port", type=int, default=5555, help="default: %(default)s")
-    parser.add_argument("--username", default=getpass.getuser(), help="default: your login name")
+    parser.add_argument("--username", required=True, help="your name in the chat: 1-32 letters, digits, _ . -")
     parser.add_argument("--room", default="general", help="first room to join (default: %(default)s)")
     parser.add_argument("--mode", choices=MODES, default="sealed", help="must match the server's (default: sealed)")
     parser.add_argument("--wire", action="store_true", help="also print every line that crosses the wire")
