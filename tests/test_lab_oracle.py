@@ -8,7 +8,8 @@ import pytest
 from chatkit.crypto import classic, kdf
 from chatkit.lab import Stage
 from chatkit.lab.bytes_view import changed_positions, diff_html, hex_diff
-from chatkit.lab.oracle import ACCEPTED, OracleBudgetSpent, PaddingOracle
+from chatkit.lab.oracle import ACCEPTED, OracleBudgetSpent, PaddingOracle, lift_rate_limit
+from chatkit.server.member import Limits
 
 
 def a_real_token(stage: Stage, text: str) -> tuple[bytes, bytes]:
@@ -45,6 +46,26 @@ def test_the_budget_is_enforced() -> None:
             oracle(os.urandom(16), os.urandom(16))
         oracle.close()
         assert oracle._hear not in oracle.client.listeners
+
+
+def test_a_rate_limit_slows_the_oracle_but_every_question_is_answered() -> None:
+    with Stage("classic", padding_oracle=True) as stage:
+        stage.server.limits = Limits(lines_per_second=200, burst_lines=5)
+        oracle = PaddingOracle(stage.client("mallory", room="lab"))
+        answers = [oracle.answer(os.urandom(16), os.urandom(16)) for _ in range(30)]
+        assert oracle.refused > 0
+        assert "rate_limited" not in answers
+        assert oracle.queries == 30
+
+
+def test_lift_rate_limit_applies_to_new_connections() -> None:
+    with Stage("classic", padding_oracle=True) as stage:
+        stage.server.limits = Limits(lines_per_second=1, burst_lines=5)
+        lift_rate_limit(stage.server)
+        oracle = PaddingOracle(stage.client("mallory", room="lab"))
+        for _ in range(50):
+            oracle(os.urandom(16), os.urandom(16))
+        assert oracle.refused == 0
 
 
 def test_a_sealed_server_never_answers_about_padding() -> None:

@@ -7,19 +7,26 @@
 The server answers every `say` line: an error code, or (if the bytes decrypted to text) the message itself.
 Only a server started with padding_oracle=True says "bad_padding"; then the answer leaks one bit about the
 plaintext, which is all Vaudenay (2002) needs. Every other server gives the attack nothing to go on.
+A server that limits how fast a member may send slows the attack down but does not stop it: a refused question
+is asked again after a pause (bounded), and `lift_rate_limit` lets a notebook's own server answer at full speed.
 """
 
 import base64
+import dataclasses
 import queue
+import time
 
 from chatkit import protocol
 from chatkit.client import ChatClient
 from chatkit.client.events import ChatMessage, Event, Problem
+from chatkit.server import ChatServer
 
 ACCEPTED = "accepted"  # the server decrypted our bytes to text and relayed them: padding was valid
 BLOCK_BYTES = 16
 QUERIES_PER_BLOCK = 16 * 256  # the worst case of the byte-by-byte attack on one block
 ANSWER_SECONDS = 5.0
+RETRY_PAUSE_SECONDS = 0.05  # after "rate_limited": the kit's server lets a line through every 1/50 s
+RETRIES = 200  # at most this many refusals per question (10 s of pauses) before giving up
 
 
 class OracleBudgetSpent(RuntimeError):
@@ -32,6 +39,7 @@ class PaddingOracle:
     def __init__(self, client: ChatClient, budget: int = 4 * QUERIES_PER_BLOCK) -> None:
         self.client, self.budget, self.queries = client, budget, 0
         self.answers: dict[str, int] = {}  # answer -> how many times the server gave it
+        self.refused = 0  # questions the server's rate limit refused (asked again, not counted as queries)
         self._inbox: queue.Queue[str] = queue.Queue()
         client.listeners.append(self._hear)
 
@@ -44,14 +52,23 @@ class PaddingOracle:
         if self.queries >= self.budget:
             raise OracleBudgetSpent(f"the oracle's budget of {self.budget} questions is spent")
         self.queries += 1
-        token = base64.b64encode(iv + ciphertext).decode("ascii")
-        self.client.send_line(protocol.encode({"type": "say", "ciphertext": token}))
+        line = protocol.encode({"type": "say", "ciphertext": base64.b64encode(iv + ciphertext).decode("ascii")})
+        for _ in range(RETRIES):
+            reply = self._ask(line)
+            if reply != "rate_limited":
+                self.answers[reply] = self.answers.get(reply, 0) + 1
+                return reply
+            self.refused += 1
+            time.sleep(RETRY_PAUSE_SECONDS)
+        raise TimeoutError(f"the server refused the same question {RETRIES} times (rate limit)")
+
+    def _ask(self, line: bytes) -> str:
+        """Send one line and wait for the answer to it."""
+        self.client.send_line(line)
         try:
-            reply = self._inbox.get(timeout=ANSWER_SECONDS)
+            return self._inbox.get(timeout=ANSWER_SECONDS)
         except queue.Empty:
             raise TimeoutError(f"no answer from the server within {ANSWER_SECONDS} s") from None
-        self.answers[reply] = self.answers.get(reply, 0) + 1
-        return reply
 
     def close(self) -> None:
         """Stop listening to the client."""
@@ -64,3 +81,8 @@ class PaddingOracle:
             self._inbox.put(event.code)
         elif isinstance(event, ChatMessage) and event.own:
             self._inbox.put(ACCEPTED)
+
+
+def lift_rate_limit(server: ChatServer, lines_per_second: float = 100_000.0) -> None:
+    """Let members who connect from now on send this fast: only for a notebook's own server, to keep cells short."""
+    server.limits = dataclasses.replace(server.limits, lines_per_second=lines_per_second, burst_lines=10_000)
