@@ -1,0 +1,137 @@
+"""The chat tour in a real browser: run it, chat through its widgets, switch rooms, clean up.
+
+Run with `pytest -m browser tests/browser` (or with the whole suite). Screenshots go to tests/artifacts/;
+with CHATKIT_UPDATE_DOCS=1 the best one is also copied to docs/images/tour.png for the README.
+"""
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.jupyter_server import JupyterServer
+from tests.browser.notebook_page import ARRIVE_MS, NotebookPage
+from tests.nbrun import NOTEBOOKS, REPO
+
+TOUR = "02-chat-tour.ipynb"
+FIXTURE = "fixtures/chat-fixture.ipynb"
+DOCS_IMAGE = REPO / "docs" / "images" / "tour.png"
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+
+def notebook_under_test() -> str:
+    """Drive the tour once it exists; until then the fixture notebook (a server and two chat widgets)."""
+    return TOUR if (NOTEBOOKS / TOUR).exists() else FIXTURE
+
+
+@pytest.fixture
+def server_log(request: pytest.FixtureRequest) -> Iterator[list[JupyterServer]]:
+    """Collect the servers a test uses; if it fails, save the end of their logs into tests/artifacts/."""
+    used: list[JupyterServer] = []
+    yield used
+    report = getattr(request.node, "report_call", None)
+    if report is None or report.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for server in used:
+            (ARTIFACTS / f"failed-{server.app}-server.log").write_text(server.log_tail(400) + "\n")
+
+
+def shot(target: Any, name: str) -> Path:
+    """Save a screenshot of a page or an element into tests/artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    target.screenshot(path=str(path))
+    return path
+
+
+def chat_and_cleanup(notebook: NotebookPage, flavour: str) -> None:
+    """Run the notebook, chat between two widgets, switch rooms, take screenshots, run the cleanup cell."""
+    notebook.open()
+    notebook.run_all_but_cleanup()
+    assert not notebook.broken_outputs(), "\n\n".join(notebook.broken_outputs())
+    chats = notebook.chats()
+    expect(chats.nth(1)).to_be_visible()
+    text = f"hello from {flavour} {secrets.token_hex(3)}"
+    notebook.type_message(chats.first, text)
+    expect(notebook.message_rows(chats.first, text)).to_have_count(1, timeout=ARRIVE_MS)
+    receivers = [chats.nth(i) for i in range(1, chats.count())]
+    received = wait_for_arrival(notebook, receivers, text)
+    ciphertext = notebook.message_rows(received, text).locator(".chatkit-ciphertext").inner_text().strip()
+    assert ciphertext and text not in ciphertext, f"the message should arrive with its ciphertext, got {ciphertext!r}"
+    take_screenshots(notebook, flavour)
+    check_room_switch(notebook, flavour)
+    notebook.run_cleanup()
+    assert not notebook.broken_outputs(), "\n\n".join(notebook.broken_outputs())
+
+
+def wait_for_arrival(notebook: NotebookPage, receivers: list[Any], text: str) -> Any:
+    """Wait (bounded) until `text` shows in another chat widget; return that widget."""
+    deadline_polls = ARRIVE_MS // 250
+    for _ in range(deadline_polls):
+        for chat in receivers:
+            if notebook.message_rows(chat, text).count():
+                return chat
+        notebook.page.wait_for_timeout(250)
+    raise AssertionError(f"{text!r} never arrived in another chat widget ({len(receivers)} watched)")
+
+
+def check_room_switch(notebook: NotebookPage, flavour: str) -> None:
+    """Move the first widget to a new room: what it says there reaches nobody left in the old room."""
+    chats = notebook.chats()
+    room = f"{flavour}-room"
+    notebook.switch_room(chats.first, room)
+    text = f"only in {room} {secrets.token_hex(3)}"
+    notebook.type_message(chats.first, text)
+    expect(notebook.message_rows(chats.first, text)).to_have_count(1, timeout=ARRIVE_MS)
+    notebook.page.wait_for_timeout(1000)  # the server relays to everyone at once; give the others a moment anyway
+    for index in range(1, chats.count()):
+        assert notebook.message_rows(chats.nth(index), text).count() == 0, f"widget {index} saw a message from {room}"
+
+
+def take_screenshots(notebook: NotebookPage, flavour: str) -> None:
+    """Save the whole page, the chat widgets and (where the notebook has one) the wire view."""
+    page = notebook.page
+    shot(page, f"{flavour}-page.png")
+    output = page.locator(".jp-OutputArea-output").filter(has=notebook.chats().nth(1)).first
+    output.scroll_into_view_if_needed()
+    chats = shot(output, f"{flavour}-chats.png")
+    wire = page.locator(".chatkit-wire:visible")
+    if wire.count():
+        wire.first.scroll_into_view_if_needed()
+        shot(wire.first, f"{flavour}-wire.png")
+    if flavour == "lab" and os.environ.get("CHATKIT_UPDATE_DOCS") == "1":
+        DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(chats, DOCS_IMAGE)
+
+
+def shut_down(server: JupyterServer) -> None:
+    """Shut the notebook's kernel down through the REST API and check that none is left."""
+    server.shut_down_kernels()
+    assert server.kernels() == [], f"kernels still running: {server.kernels()}"
+
+
+def test_chat_tour_in_jupyterlab(page: Any, lab_server: JupyterServer, server_log: list[JupyterServer]) -> None:
+    """JupyterLab 4: run the notebook, chat, switch rooms, clean up, shut the kernel down."""
+    server_log.append(lab_server)
+    notebook = NotebookPage(page, lab_server, lab_server.root / notebook_under_test())
+    try:
+        chat_and_cleanup(notebook, "lab")
+    finally:
+        shut_down(lab_server)
+
+
+def test_chat_tour_in_notebook7(page: Any, notebook7_server: JupyterServer, server_log: list[JupyterServer]) -> None:
+    """Notebook 7: the same smoke flow."""
+    server_log.append(notebook7_server)
+    notebook = NotebookPage(page, notebook7_server, notebook7_server.root / notebook_under_test())
+    try:
+        chat_and_cleanup(notebook, "notebook7")
+    finally:
+        shut_down(notebook7_server)
