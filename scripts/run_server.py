@@ -93,7 +93,8 @@ def network_warning(host: str, mode: str) -> str:
 def describe(server: ChatServer, options: argparse.Namespace) -> list[str]:
     """Return the lines that tell the person where the server listens and what its mode means."""
     host, port = server.address
-    lines = [f"chatkit server in {options.mode} mode, listening on {host}:{port} (log: {options.db}); Ctrl-C stops it"]
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # an IPv6 address is written in brackets
+    lines = [f"chatkit server in {options.mode} mode, listening on {where} (log: {options.db}); Ctrl-C stops it"]
     if options.mode == "classic":
         lines.append("WARNING: classic mode is insecure on purpose: this server knows the password,")
         lines.append(f"  reads every message and logs it as plaintext in {options.db}.")
@@ -118,7 +119,9 @@ def start_server(server: ChatServer) -> int:
     try:
         server.start()
     except OSError as error:
-        reason = "address already in use" if error.errno == errno.EADDRINUSE else str(error)
+        reason = str(error)
+        if error.errno == errno.EADDRINUSE:
+            reason = "address already in use (is another server running? try another --port, or --port 0)"
         print(f"cannot listen on {server.host}:{server.port}: {reason}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     except (sqlite3.Error, StorageError) as error:  # a folder that does not exist, a file that is not a log
