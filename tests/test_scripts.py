@@ -278,10 +278,12 @@ def test_a_bad_username_is_a_usage_error() -> None:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_the_server_stops_cleanly_on_a_signal(signum: int, start: Start, tmp_path: Path) -> None:
     server, port = start_server(start, "sealed", tmp_path / "chat.db")
-    start_client(start, port, "alice", "sealed")  # a member still connected must not block the stop
+    alice = start_client(start, port, "alice", "sealed")  # a member still connected must not block the stop
     assert server.interrupt(signum) == server_script.EXIT_OK, server.output
     assert "server stopped" in server.output
     assert "Traceback" not in server.output
+    alice.expect(r"^\* connection closed by the server$")  # the client notices at once, with its stdin still open
+    assert alice.finish() == client_script.EXIT_CONNECTION_LOST
 
 
 def test_a_busy_port_has_its_own_exit_code(start: Start, tmp_path: Path) -> None:
