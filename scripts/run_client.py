@@ -137,7 +137,9 @@ def connect(client: ChatClient, terminal: Terminal) -> int:
         terminal.say(f"! {error}")
         if "wrong_password" in terminal.problems:
             return EXIT_WRONG_PASSWORD
-        return EXIT_REFUSED if client.history else EXIT_CANNOT_CONNECT  # no line crossed: no connection at all
+        if not client.history:  # not a line crossed the wire: there was no connection at all
+            return EXIT_CANNOT_CONNECT
+        return EXIT_REFUSED if terminal.problems else EXIT_CONNECTION_LOST  # the server said no, or just went away
     return EXIT_OK
 
 

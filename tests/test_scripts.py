@@ -254,6 +254,15 @@ def test_a_wrong_password_is_refused_with_its_exit_code(mode: str, start: Start,
 # --- how the client fails ---
 
 
+def test_a_taken_name_is_refused(start: Start, tmp_path: Path) -> None:
+    server, port = start_server(start, "sealed", tmp_path / "chat.db")
+    start_client(start, port, "alice", "sealed")
+    code, output = run_client(port, "alice", "sealed", "it is me\n")
+    assert code == client_script.EXIT_REFUSED, output
+    assert "already taken" in output
+    assert server.interrupt() == server_script.EXIT_OK
+
+
 def test_the_client_needs_a_password() -> None:
     code, output = run_client(free_port(), "alice", "sealed", "hi\n", password=None)
     assert code == client_script.EXIT_NO_PASSWORD
