@@ -59,6 +59,8 @@ def browser() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         missing_browser("the playwright package is not installed (pip install -e '.[test]')")
+    for old in ARTIFACTS.glob("failed-*"):  # what an earlier run left would mislead whoever reads the folder
+        old.unlink()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -108,6 +110,18 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         if report is None or report.failed:
             save_failure(page, console, request.node.name)
         context.close()
+
+
+@pytest.fixture
+def server_log(request: pytest.FixtureRequest) -> Iterator[list[JupyterServer]]:
+    """Collect the servers a test uses; if it fails, save the end of their logs into tests/artifacts/."""
+    used: list[JupyterServer] = []
+    yield used
+    report = getattr(request.node, "report_call", None)
+    if report is None or report.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for server in used:
+            (ARTIFACTS / f"failed-{server.app}-server.log").write_text(server.log_tail(400) + "\n")
 
 
 def save_failure(page: Any, console: list[str], name: str) -> None:

@@ -87,7 +87,8 @@ class NotebookPage:
         prompts = self.prompts()
         if any("*" in prompt for prompt in prompts):
             return False
-        if last_run is not None and not re.search(r"\d", prompts[last_run] if last_run < len(prompts) else ""):
+        numbered = last_run is None or re.search(r"\d", prompts[last_run] if last_run < len(prompts) else "")
+        if not numbered and not self.broken_outputs():  # an error stops the run before `last_run`: done anyway
             return False
         kernels = self.server.kernels()
         return bool(kernels) and all(kernel.get("execution_state") == "idle" for kernel in kernels)

@@ -7,7 +7,6 @@ with CHATKIT_UPDATE_DOCS=1 the best one is also copied to docs/images/tour.png f
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +28,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 def notebook_under_test() -> str:
     """Drive the tour once it exists; until then the fixture notebook (a server and two chat widgets)."""
     return TOUR if (NOTEBOOKS / TOUR).exists() else FIXTURE
-
-
-@pytest.fixture
-def server_log(request: pytest.FixtureRequest) -> Iterator[list[JupyterServer]]:
-    """Collect the servers a test uses; if it fails, save the end of their logs into tests/artifacts/."""
-    used: list[JupyterServer] = []
-    yield used
-    report = getattr(request.node, "report_call", None)
-    if report is None or report.failed:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for server in used:
-            (ARTIFACTS / f"failed-{server.app}-server.log").write_text(server.log_tail(400) + "\n")
 
 
 def shot(target: Any, name: str) -> Path:
@@ -96,19 +83,35 @@ def check_room_switch(notebook: NotebookPage, flavour: str) -> None:
 
 
 def take_screenshots(notebook: NotebookPage, flavour: str) -> None:
-    """Save the whole page, the chat widgets and (where the notebook has one) the wire view."""
+    """Save the whole page, two chat widgets, and the wire view and server panel where the notebook shows them."""
     page = notebook.page
     shot(page, f"{flavour}-page.png")
-    output = page.locator(".jp-OutputArea-output").filter(has=notebook.chats().nth(1)).first
-    output.scroll_into_view_if_needed()
-    chats = shot(output, f"{flavour}-chats.png")
-    wire = page.locator(".chatkit-wire:visible")
-    if wire.count():
-        wire.first.scroll_into_view_if_needed()
-        shot(wire.first, f"{flavour}-wire.png")
+    chats = shot_two_chats(notebook, f"{flavour}-chats.png")
+    for css, name in ((".chatkit-wire", "wire"), (".chatkit-server-panel", "server-panel")):
+        view = page.locator(f"{css}:visible")
+        if view.count():
+            view.first.scroll_into_view_if_needed()
+            shot(view.first, f"{flavour}-{name}.png")
     if flavour == "lab" and os.environ.get("CHATKIT_UPDATE_DOCS") == "1":
         DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(chats, DOCS_IMAGE)
+
+
+def shot_two_chats(notebook: NotebookPage, name: str) -> Path:
+    """Photograph the first two chat widgets: their shared output, or the box around both when they sit apart."""
+    first, second = notebook.chats().first, notebook.chats().nth(1)
+    shared = notebook.page.locator(".jp-OutputArea-output").filter(has=first).filter(has=second)
+    if shared.count():
+        shared.first.scroll_into_view_if_needed()
+        return shot(shared.first, name)
+    first.scroll_into_view_if_needed()
+    boxes = [box for box in (first.bounding_box(), second.bounding_box()) if box]
+    left, top = min(b["x"] for b in boxes), min(b["y"] for b in boxes)
+    right, bottom = max(b["x"] + b["width"] for b in boxes), max(b["y"] + b["height"] for b in boxes)
+    clip = {"x": left, "y": max(0, top), "width": right - left, "height": bottom - max(0, top)}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    notebook.page.screenshot(path=str(ARTIFACTS / name), clip=clip)
+    return ARTIFACTS / name
 
 
 def shut_down(server: JupyterServer) -> None:
