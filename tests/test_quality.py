@@ -28,8 +28,13 @@ def run_tool(*command: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(
     "command",
-    [("ruff", "check", "."), ("ruff", "format", "--check", "."), ("mypy",)],
-    ids=["ruff-check", "ruff-format", "mypy"],
+    [
+        ("ruff", "check", "."),
+        ("ruff", "format", "--check", "."),
+        ("mypy",),  # strict, on chatkit/ (pyproject.toml says so)
+        ("mypy", "--strict", "scripts/run_server.py", "scripts/run_client.py"),
+    ],
+    ids=["ruff-check", "ruff-format", "mypy", "mypy-scripts"],
 )
 def test_tool_passes(command: tuple[str, ...]) -> None:
     done = run_tool(*command)
