@@ -95,7 +95,11 @@ class NotebookRun:
 
     def __enter__(self) -> "NotebookRun":
         self._setup = self.client.setup_kernel(env=self.env, cwd=str(self.path.parent))
-        self._setup.__enter__()
+        try:
+            self._setup.__enter__()
+        except BaseException:
+            self.shut_down()  # the kernel may have started before its client failed
+            raise
         self.baseline = self.listening_ports()  # the kernel's own: ZeroMQ channels and ipykernel's helpers
         return self
 
@@ -104,9 +108,13 @@ class NotebookRun:
         try:
             self._setup.__exit__(kind, error, tb)
         finally:
-            km = self.client.km
-            if km is not None and km.has_kernel:
-                km.shutdown_kernel(now=True)
+            self.shut_down()
+
+    def shut_down(self) -> None:
+        """Stop the kernel process if it still runs."""
+        km = self.client.km
+        if km is not None and km.has_kernel:
+            km.shutdown_kernel(now=True)
 
     @property
     def kernel_pid(self) -> int:
