@@ -1,0 +1,68 @@
+"""Checks for notebook 11's exercises: fresh keys, texts and theft points each run."""
+
+import os
+import random
+import secrets
+from collections.abc import Callable
+from types import ModuleType
+
+from chatkit.crypto import exchange
+from chatkit.lab.chain import Chain, Sealed, StaticChain
+
+Load = Callable[[str], ModuleType]
+
+
+def conversation(chain: Chain, count: int) -> tuple[list[str], list[Sealed]]:
+    texts = [f"message {n}: {secrets.token_hex(4)}" for n in range(1, count + 1)]
+    return texts, [chain.seal(text) for text in texts]
+
+
+def test_message_keys_match_the_chain(exercise: Load) -> None:
+    start = os.urandom(32)
+    chain = Chain(start)
+    expected = [chain.next_key() for _ in range(7)]
+    assert exercise("nb11_ratchet").message_keys(start, 7) == expected
+
+
+def test_message_keys_are_all_different(exercise: Load) -> None:
+    keys = exercise("nb11_ratchet").message_keys(os.urandom(32), 20)
+    assert len(keys) == 20 and len(set(keys)) == 20
+
+
+def test_theft_reads_the_future_not_the_past(exercise: Load) -> None:
+    alice = Chain(os.urandom(32))
+    stolen_after = random.randint(2, 8)
+    texts, captured = conversation(alice, stolen_after)
+    stolen = alice.chain_key
+    later_texts, later = conversation(alice, 12 - stolen_after)
+    read = exercise("nb11_ratchet").read_after_theft(stolen, captured + later)
+    expected = dict(enumerate(later_texts, start=stolen_after + 1))
+    assert read == expected, f"stolen after message {stolen_after}: expected messages {sorted(expected)}"
+
+
+def test_theft_of_a_static_key_reads_everything(exercise: Load) -> None:
+    alice = StaticChain(os.urandom(32))
+    texts, captured = conversation(alice, 6)
+    read = exercise("nb11_ratchet").read_after_theft(alice.chain_key, captured)
+    assert read == dict(enumerate(texts, start=1))
+
+
+def test_healing_agrees_on_both_sides(exercise: Load) -> None:
+    ex = exercise("nb11_ratchet")
+    chain_key = os.urandom(32)
+    alice, bob = exchange.new_exchange_key(), exchange.new_exchange_key()
+    at_alice = ex.healed_chain_key(chain_key, alice, exchange.exchange_public(bob))
+    at_bob = ex.healed_chain_key(chain_key, bob, exchange.exchange_public(alice))
+    assert at_alice == at_bob and at_alice != chain_key and len(at_alice) == 32
+
+
+def test_healing_locks_the_thief_out(exercise: Load) -> None:
+    ex = exercise("nb11_ratchet")
+    alice = Chain(os.urandom(32))
+    conversation(alice, 3)
+    stolen = alice.chain_key
+    mine, theirs = exchange.new_exchange_key(), exchange.new_exchange_key()
+    alice.chain_key = ex.healed_chain_key(alice.chain_key, mine, exchange.exchange_public(theirs))
+    _, after = conversation(alice, 5)
+    assert ex.read_after_theft(stolen, after) == {}
+    assert ex.read_after_theft(alice.chain_key, after) == {}  # the new chain key cannot open the messages before it
