@@ -5,6 +5,7 @@ with CHATKIT_UPDATE_DOCS=1 the best one is also copied to docs/images/tour.png f
 """
 
 import os
+import re
 import secrets
 import shutil
 from pathlib import Path
@@ -52,7 +53,11 @@ def chat_and_cleanup(notebook: NotebookPage, flavour: str) -> None:
     received = wait_for_arrival(notebook, receivers, text)
     ciphertext = notebook.message_rows(received, text).locator(".chatkit-ciphertext").inner_text().strip()
     assert ciphertext and text not in ciphertext, f"the message should arrive with its ciphertext, got {ciphertext!r}"
+    check_hex_toggle(notebook, received, text)
     take_screenshots(notebook, flavour)
+    if notebook.notebook.name == TOUR:  # the tour shows both modes side by side
+        for mode in ("classic", "sealed"):
+            expect(notebook.page.locator(f".chatkit-badge.chatkit-{mode}:visible").first).to_be_visible()
     check_room_switch(notebook, flavour)
     notebook.run_cleanup()
     assert not notebook.broken_outputs(), "\n\n".join(notebook.broken_outputs())
@@ -67,6 +72,16 @@ def wait_for_arrival(notebook: NotebookPage, receivers: list[Any], text: str) ->
                 return chat
         notebook.page.wait_for_timeout(250)
     raise AssertionError(f"{text!r} never arrived in another chat widget ({len(receivers)} watched)")
+
+
+def check_hex_toggle(notebook: NotebookPage, chat: Any, text: str) -> None:
+    """Show a widget's ciphertext in hex and back: the same bytes, written differently."""
+    ciphertext = notebook.message_rows(chat, text).locator(".chatkit-ciphertext")
+    as_base64 = ciphertext.inner_text().strip()
+    chat.get_by_role("button", name="hex").click()
+    expect(ciphertext).to_have_text(re.compile(r"^\s*[0-9a-f]+\s*$"), timeout=ARRIVE_MS)
+    chat.get_by_role("button", name="base64").click()
+    expect(ciphertext).to_have_text(as_base64, timeout=ARRIVE_MS)
 
 
 def check_room_switch(notebook: NotebookPage, flavour: str) -> None:
