@@ -1,9 +1,10 @@
 """The chat client: `ChatClient(...)`, the events it reports, and the per-mode codecs."""
 
-from chatkit.client.chat_client import ChatClient, ChatError
+from chatkit.client.chat_client import CannotConnect, ChatClient, ChatError
 from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList, Wire
 
 __all__ = [
+    "CannotConnect",
     "ChatClient",
     "ChatError",
     "ChatMessage",

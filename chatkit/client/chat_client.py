@@ -34,6 +34,10 @@ class ChatError(RuntimeError):
     """The client could not do what was asked; the text says what happened."""
 
 
+class CannotConnect(ChatError):
+    """No server answered at the address given."""
+
+
 class ChatClient:
     """One person's connection to a chat server."""
 
@@ -85,7 +89,7 @@ class ChatClient:
         try:
             self._sock = socket.create_connection((self.host, self.port), timeout=CONNECT_SECONDS)
         except OSError as error:
-            raise ChatError(f"cannot connect to {self.host}:{self.port}: {error.strerror or error}") from None
+            raise CannotConnect(f"cannot connect to {self.host}:{self.port}: {error.strerror or error}") from None
         self._sock.settimeout(None)
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._receiver = threading.Thread(target=self._receive_forever, name=f"chatkit-client-{self.name}", daemon=True)

@@ -29,8 +29,10 @@ class ClassicMode:
 
     def check_hello(self, member: Member, hello: Fields) -> None:
         """Accept a newcomer whose encrypted name decrypts to their name (as the original's first line did)."""
+        if "proof" not in hello:
+            raise ModeError("wrong_mode", "this server runs in classic mode: start your client in classic mode")
         try:
-            proof = classic.decrypt(self.key, hello.get("proof", ""))
+            proof = classic.decrypt(self.key, hello["proof"])
         except CannotDecrypt:
             proof = None
         if proof != hello["name"]:

@@ -34,7 +34,7 @@ class SealedMode:
     def check_hello(self, member: Member, hello: Fields) -> None:
         """Accept a newcomer who brings a public signing key; the server cannot check a password it never sees."""
         if "pubkey" not in hello:
-            raise ModeError("malformed", "sealed mode needs your public signing key in 'hello'")
+            raise ModeError("wrong_mode", "this server runs in sealed mode: start your client in sealed mode")
         member.pubkey = hello["pubkey"]
 
     def joined(self, record: RoomRecord) -> Fields:
