@@ -70,6 +70,7 @@ class Stage:
         self.server = ChatServer(mode, password=server_password, padding_oracle=padding_oracle, db=db)
         self.clients: list[ChatClient] = []
         self.relays: list[Relay] = []
+        self.widgets: list[Any] = []  # ChatWidgets, typed loosely so the lab does not need ipywidgets
         self.server.start()
         Stage.running.add(self)
 
@@ -90,6 +91,14 @@ class Stage:
         self.clients.append(client)
         return client.connect()
 
+    def widget(self, name: str, *, room: str = "general", password: str | None = None) -> Any:
+        """Return a ChatWidget for a person on this stage (needs ipywidgets; connected at once)."""
+        from chatkit.widgets import ChatWidget  # imported here: the rest of the lab works without ipywidgets
+
+        widget = ChatWidget(self.server, name, password or self.password, room, self.mode, self.iterations)
+        self.widgets.append(widget)
+        return widget
+
     def relay(self) -> Relay:
         """Start a relay in front of the server (an eavesdropper or attacker on the network path)."""
         relay = Relay(self.address).start()
@@ -97,7 +106,9 @@ class Stage:
         return relay
 
     def stop(self) -> None:
-        """Close every client, then every relay, then the server."""
+        """Close every widget and client, then every relay, then the server."""
+        for widget in self.widgets:
+            widget.close()
         for client in self.clients:
             client.close()
         for relay in self.relays:
