@@ -8,7 +8,7 @@ Load = Callable[[str], ModuleType]
 
 
 def random_lines(rng: random.Random) -> list[bytes]:
-    return [bytes(rng.choice(b"abcxyz {}:,\"") for _ in range(rng.randint(0, 30))) for _ in range(rng.randint(1, 20))]
+    return [bytes(rng.choice(b'abcxyz {}:,"') for _ in range(rng.randint(0, 30))) for _ in range(rng.randint(1, 20))]
 
 
 def test_split_lines_keeps_the_unfinished_rest(exercise: Load) -> None:
