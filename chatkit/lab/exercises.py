@@ -47,7 +47,7 @@ def check(name: str) -> bool:
     """Run an exercise's tests in a fresh Python, print a plain summary, and return whether all passed."""
     test_file = TESTS_DIR / f"test_{name}.py"
     command = [sys.executable, "-m", "pytest", str(test_file), "-q", "--no-header", "--tb=no", "-rfE"]
-    command += ["-p", "no:cacheprovider"]
+    command += ["-p", "no:cacheprovider", "--color=no"]  # kernels set FORCE_COLOR; colour codes hide the lines
     environment = {**os.environ, "COLUMNS": "200"}  # long enough that pytest does not cut the reasons short
     try:
         result = subprocess.run(
@@ -56,11 +56,11 @@ def check(name: str) -> bool:
     except subprocess.TimeoutExpired:
         print(f"The checks of {name} did not finish within {CHECK_SECONDS} s: is there a loop that never ends?")
         return False
-    print(summarise(result.stdout, name))
+    print(summarise(result.stdout, name, result.returncode == 0))
     return result.returncode == 0
 
 
-def summarise(output: str, name: str) -> str:
+def summarise(output: str, name: str, passed: bool) -> str:
     """Turn pytest's output into a few lines a student can act on: the tally, then one line per failed check."""
     tally = re.search(r"(\d+ (passed|failed|error)[^\n]*?) in [\d.]+s", output)
     if tally is None:
@@ -70,7 +70,7 @@ def summarise(output: str, name: str) -> str:
         for line in output.splitlines()
         if line.startswith(("FAILED", "ERROR"))
     ]
-    if not failed:
+    if passed:
         return f"{name}: {tally.group(1)} -- well done, every check passes."
     return "\n".join([f"{name}: {tally.group(1)}", *failed])
 

@@ -96,6 +96,9 @@ class Relay:
         for thread in self._threads:
             thread.join(timeout=5)
         listener.close()
+        for pipe in list(self.pipes.values()):  # every thread has ended: nothing adds pipes any more
+            pipe.client.close()
+            pipe.server.close()
         Relay.running.discard(self)
 
     @classmethod
