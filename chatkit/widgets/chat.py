@@ -41,9 +41,9 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         self._unread, self._shown = 0, [""]
         self._buffer: RowBuffer[Entry] = RowBuffer()
         self.client = make_client(server_or_address, name, password, room, mode, iterations)
-        self.client.listeners.append(self._on_event)
         self._build(name, room)
         self._flusher = Flusher(self._render, f"chat-{name}")
+        self.client.listeners.append(self._on_event)
         view.register(self)
         self._connect()
 

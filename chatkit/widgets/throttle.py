@@ -59,7 +59,7 @@ class Flusher:
         self._seconds, self._every = seconds, every
         self._poked = threading.Event()
         self._closed = threading.Event()
-        self._rendering = threading.Lock()  # flush() from a callback and the thread never render at once
+        self._rendering = threading.RLock()  # flush() from a callback and the thread never render at once
         self._thread = threading.Thread(target=self._flush_forever, name=f"chatkit-widget-{name}", daemon=True)
         self._thread.start()
         Flusher.running.add(self)

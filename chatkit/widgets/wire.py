@@ -1,0 +1,162 @@
+"""The eavesdropper's view: every line that crosses the network, as anyone on it could capture it.
+
+    WireView(client)     # what one client sends and receives
+    WireView(relay)      # everything through a relay (chatkit.lab): every client, both directions
+
+A source is anything with a `listeners` list that calls `f(event)` with `event.direction` and `event.line`.
+"""
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import ipywidgets as w
+
+from chatkit.widgets import view
+from chatkit.widgets.look import MONO, clock, colour_of, escape, scrolling
+from chatkit.widgets.throttle import Flusher, RowBuffer, held
+
+SHOWN_LINES = 500
+OUTGOING = ("sent", "to server")
+
+
+class Source(Protocol):
+    listeners: list[Callable[[Any], None]]
+
+
+@dataclass(frozen=True)
+class Captured:
+    """One line as captured, with the room and sender it seems to belong to (empty if it does not say)."""
+
+    direction: str
+    line: str
+    room: str
+    sender: str
+    time: float
+
+
+class Labeller:
+    """Work out room and sender of each line; remember who each connection said it was (a 'say' line omits it)."""
+
+    def __init__(self) -> None:
+        self._known: dict[object, dict[str, str]] = {}  # connection -> {"name": ..., "room": ...}
+
+    def label(self, event: Any) -> tuple[str, str]:
+        """Return (room, sender) for a wire event."""
+        frame = parse(event.line)
+        known = self._known.setdefault(getattr(event, "connection", None), {})
+        if frame.get("type") == "hello" and "name" in frame:
+            known["name"] = str(frame["name"])
+        if frame.get("type") in ("hello", "join", "joined") and "room" in frame:
+            known["room"] = str(frame["room"])
+        outgoing = event.direction in OUTGOING
+        sender = str(frame.get("sender") or frame.get("name") or (known.get("name", "") if outgoing else ""))
+        return str(frame.get("room") or known.get("room", "")), sender
+
+
+def parse(line: str) -> dict[str, Any]:
+    """Read a line as JSON just to find its fields; a line that is not JSON has none."""
+    try:
+        frame = json.loads(line)
+    except ValueError:
+        return {}
+    return frame if isinstance(frame, dict) else {}
+
+
+class WireView(view.TextFallback, w.VBox):  # type: ignore[misc]
+    """Every line on the wire, newest at the bottom, filtered by room and sender."""
+
+    def __init__(self, source: Source, title: str = "what the network sees") -> None:
+        super().__init__(layout=w.Layout(border="1px solid #ccc", padding="6px"))
+        self.add_class("chatkit-wire")
+        self.source = source
+        self._lock = threading.Lock()  # guards _labeller and _shown: events arrive on many threads
+        self._labeller, self._shown = Labeller(), [""]
+        self._buffer: RowBuffer[Captured] = RowBuffer()
+        self.room_filter = w.Combobox(description="room", placeholder="any room", ensure_option=False)
+        self.sender_filter = w.Combobox(description="sender", placeholder="anyone", ensure_option=False)
+        self.lines_view = w.HTML()
+        for box in (self.room_filter, self.sender_filter):
+            box.observe(lambda _: self.flush(), names="value")
+        filters = w.HBox([self.room_filter, self.sender_filter])
+        self.children = (w.HTML(f"<b>{escape(title)}</b>"), filters, self.lines_view)
+        self._flusher = Flusher(self._render, "wire")
+        source.listeners.append(self._on_event)
+        view.register(self)
+        self.flush()
+
+    def _on_event(self, event: Any) -> None:
+        """Keep a captured line (called on a receiver or relay thread)."""
+        if not hasattr(event, "direction") or not hasattr(event, "line"):
+            return  # a client reports other events too: only lines on the wire matter here
+        with self._lock:
+            room, sender = self._labeller.label(event)
+        self._buffer.append(Captured(event.direction, event.line.rstrip("\n"), room, sender, time.time()))
+        self._flusher.poke()
+
+    def _render(self) -> None:
+        """Render the newest lines that pass the filters, and offer the rooms and senders seen so far."""
+        captured = self._buffer.snapshot()
+        room, sender = self.room_filter.value.strip(), self.sender_filter.value.strip()
+        chosen = [c for c in captured if (not room or c.room == room) and (not sender or c.sender == sender)]
+        shown = chosen[-SHOWN_LINES:]
+        hidden = f"... {len(chosen) - len(shown)} earlier lines hidden" if len(chosen) > len(shown) else ""
+        texts = ([hidden] if hidden else []) + [line_text(c) for c in shown]
+        body = (f"<div>{hidden}</div>" if hidden else "") + "".join(map(line_html, shown))
+        with self._lock:
+            self._shown = texts
+        with held(self.room_filter, self.sender_filter, self.lines_view):
+            self.room_filter.options = sorted({c.room for c in captured if c.room})
+            self.sender_filter.options = sorted({c.sender for c in captured if c.sender})
+            self.lines_view.value = scrolling(body or "<i>nothing captured yet</i>")
+
+    def flush(self) -> None:
+        """Render now instead of waiting for the flusher."""
+        self._flusher.flush()
+
+    def log_rows(self) -> list[str]:
+        """Return the lines shown at the last render, as plain text."""
+        with self._lock:
+            return list(self._shown)
+
+    def captured(self) -> list[Captured]:
+        """Return every line in the buffer, filtered or not."""
+        return self._buffer.snapshot()
+
+    def text(self) -> str:
+        """Return the last lines shown, as plain text."""
+        return "\n".join(["what the network sees:", *self.log_rows()[-20:]])
+
+    def close(self) -> None:
+        """Stop listening and rendering. Safe to call twice."""
+        flusher = getattr(self, "_flusher", None)
+        if flusher is not None:
+            flusher.close()
+        listeners = getattr(getattr(self, "source", None), "listeners", [])
+        if self._on_event in listeners:
+            listeners.remove(self._on_event)
+        view.forget(self)
+        for child in getattr(self, "children", ()):
+            child.close()
+        super().close()
+
+
+def arrow(direction: str) -> str:
+    """Point the way a line travelled: towards the server or towards a client."""
+    return "->" if direction in OUTGOING else "<-"
+
+
+def line_text(captured: Captured) -> str:
+    """Render a captured line as plain text."""
+    where = f"[{captured.room or '?'}] {captured.sender or '?'}"
+    return f"{clock(captured.time)} {arrow(captured.direction)} {where} {captured.line}"
+
+
+def line_html(captured: Captured) -> str:
+    """Render a captured line as HTML."""
+    who = f'<b style="color:{colour_of(captured.sender)}">{escape(captured.sender or "?")}</b>'
+    head = f"{clock(captured.time)} {escape(arrow(captured.direction))} [{escape(captured.room or '?')}] {who}"
+    return f'<div class="chatkit-wire-line" style="{MONO}">{head} {escape(captured.line)}</div>'

@@ -1,0 +1,357 @@
+"""The notebook widgets, driven from Python: real servers and clients, widgets read back as plain text.
+
+Rendering in a browser is tested elsewhere; here we set values, call methods and flush(), then read what shows.
+"""
+
+import base64
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from chatkit import protocol
+from chatkit.client import ChatMessage
+from chatkit.server import ChatServer
+from chatkit.server.member import Limits
+from chatkit.widgets import ByteDiff, ChatWidget, ServerPanel, SideBySide, WireView, close_all, show_side_by_side
+
+from .conftest import FAST_ITERATIONS, PASSWORD, StartServer
+
+WAIT_SECONDS = 20.0
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def chat() -> Iterator[Callable[..., ChatWidget]]:
+    """Make chat widgets with fast key derivation; every one is closed after the test."""
+    made: list[ChatWidget] = []
+
+    def make(server: ChatServer, name: str, password: str = PASSWORD, **options: object) -> ChatWidget:
+        widget = ChatWidget(server, name, password, iterations=FAST_ITERATIONS, **options)  # type: ignore[arg-type]
+        made.append(widget)
+        return widget
+
+    yield make
+    for widget in made:
+        widget.close()
+
+
+def wait_until(check: Callable[[], bool], what: str, seconds: float = WAIT_SECONDS) -> None:
+    """Poll `check` until it holds; fail saying `what` was awaited."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.02)
+    pytest.fail(f"waited {seconds} s for {what}")
+
+
+def wait_for_row(widget: ChatWidget | WireView, needle: str) -> str:
+    """Flush until a shown row contains `needle`; return that row."""
+    found: list[str] = []
+
+    def shown() -> bool:
+        widget.flush()
+        found[:] = [row for row in widget.log_rows() if needle in row]
+        return bool(found)
+
+    wait_until(shown, f"a row with {needle!r} in {widget!r}")
+    return found[-1]
+
+
+def wire_ciphertext(widget: ChatWidget, text: str) -> str:
+    """Return the ciphertext of the received message line whose decryption is `text`, read off the wire."""
+    message = next(m for m in widget.client.messages() if m.text == text)
+    return str(json.loads(message.line)["ciphertext"])
+
+
+# --- the chat widget ---
+
+
+@pytest.mark.parametrize("mode", ["classic", "sealed"])
+def test_three_people_chat_through_widgets(
+    mode: str, start_server: StartServer, chat: Callable[..., ChatWidget]
+) -> None:
+    server = start_server(mode)
+    alice, bob, carol = chat(server, "alice"), chat(server, "bob"), chat(server, "carol")
+    assert alice.client.mode == mode
+    alice.input.value = "hello <b>everyone</b>"  # what pressing Enter in the box does
+    for reader in (bob, carol):
+        row = wait_for_row(reader, "alice: hello <b>everyone</b>")
+        assert row.endswith("[base64] " + wire_ciphertext(reader, "hello <b>everyone</b>"))
+        assert "&lt;b&gt;everyone" in reader.log_view.value  # escaped: a message cannot inject markup
+    assert alice.input.value == ""
+    wait_for_row(alice, "alice: hello")
+    assert [entry.own for entry in alice.entries() if entry.kind == "message"] == [True]
+    assert "chatkit-own" in alice.log_view.value and "chatkit-own" not in bob.log_view.value
+
+
+def test_unread_counter_resets_when_you_send(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    server = start_server("sealed")
+    alice, bob = chat(server, "alice"), chat(server, "bob")
+    alice.send("one")
+    alice.send("two")
+    wait_for_row(bob, "alice: two")
+    assert bob.unread == 2 and "(2 new)" in bob.title.value
+    bob.send("got them")
+    bob.flush()
+    assert bob.unread == 0 and "new" not in bob.title.value
+
+
+def test_hex_toggle_shows_the_same_bytes(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    server = start_server("sealed")
+    alice, bob = chat(server, "alice"), chat(server, "bob")
+    alice.send("in hex please")
+    wait_for_row(bob, "in hex please")
+    in_base64 = wire_ciphertext(bob, "in hex please")
+    bob.encoding.value = "hex"  # the toggle re-renders at once
+    row = next(row for row in bob.log_rows() if "in hex please" in row)
+    assert row.endswith("[hex] " + base64.b64decode(in_base64).hex())
+    bob.encoding.value = "base64"
+    assert any(row.endswith(in_base64) for row in bob.log_rows())
+
+
+def test_switching_rooms_stops_general(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    server = start_server("sealed")
+    alice, bob, carol = chat(server, "alice"), chat(server, "bob"), chat(server, "carol")
+    carol.join("lab")
+    assert carol.client.room == "lab" and carol.room.value == "lab"
+    carol.flush()
+    assert "in lab" in carol.title.value
+    alice.send("general only")
+    wait_for_row(bob, "general only")
+    carol.send("lab only")
+    wait_for_row(carol, "carol: lab only")
+    assert not any("general only" in row for row in carol.log_rows())
+    assert not any("lab only" in row for row in bob.log_rows())
+
+
+def test_a_bad_room_name_is_a_row_not_an_exception(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    alice = chat(start_server("sealed"), "alice")
+    alice.join("no spaces allowed")
+    wait_for_row(alice, "could not join")
+    assert alice.client.room == "general"
+
+
+# --- errors show up as rows ---
+
+
+def test_wrong_password_in_sealed_mode_is_a_row(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    server = start_server("sealed")
+    chat(server, "alice")  # the first member sets the room's password check
+    eve = chat(server, "eve", "not the password")
+    row = wait_for_row(eve, "wrong password")
+    assert "!!" in row and "chatkit-problem" in eve.log_view.value
+    eve.send("anyone?")
+    wait_for_row(eve, "not sent")
+
+
+def test_wrong_password_in_classic_mode_is_a_row(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    eve = chat(start_server("classic"), "eve", "not the password")
+    wait_for_row(eve, "wrong password")
+
+
+def test_nobody_listening_is_a_row(start_server: StartServer) -> None:
+    server = start_server("sealed")
+    address = server.address
+    server.stop()
+    widget = ChatWidget(address, "alice", PASSWORD, iterations=FAST_ITERATIONS)
+    try:
+        assert any("could not connect" in row for row in widget.log_rows())
+    finally:
+        widget.close()
+
+
+def test_tampered_message_is_a_row(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    server = start_server("sealed")
+    mallory, bob = chat(server, "mallory"), chat(server, "bob")
+    frame = mallory.client.codec.seal("pay bob 10", "general", "mallory")
+    raw = bytearray(base64.b64decode(frame["ciphertext"]))
+    raw[0] ^= 1
+    mallory.client.send_line(protocol.encode({**frame, "ciphertext": base64.b64encode(bytes(raw)).decode()}))
+    wait_for_row(bob, "could not decrypt: wrong password or tampered message")
+
+
+def test_replayed_line_is_a_row(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    server = start_server("sealed")
+    mallory = chat(server, "mallory")
+    line = protocol.encode(mallory.client.codec.seal("once", "general", "mallory"))
+    mallory.client.send_line(line)
+    mallory.client.send_line(line)
+    wait_for_row(mallory, "replay rejected")
+
+
+def test_server_going_away_is_a_row(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    server = start_server("sealed")
+    alice = chat(server, "alice")
+    server.stop()
+    wait_for_row(alice, "disconnected:")
+
+
+# --- the server panel and the wire ---
+
+
+@pytest.mark.parametrize(("mode", "readable"), [("classic", True), ("sealed", False)])
+def test_server_panel_shows_roster_and_rows(
+    mode: str, readable: bool, start_server: StartServer, chat: Callable[..., ChatWidget]
+) -> None:
+    server = start_server(mode)
+    alice, bob = chat(server, "alice"), chat(server, "bob")
+    alice.send("the secret plans")
+    wait_for_row(bob, "the secret plans")
+    panel = ServerPanel(server, rows=5)
+    try:
+        panel.refresh()
+        text = panel._repr_mimebundle_()["text/plain"]
+        assert "general: alice, bob" in text
+        assert "the server can read everything" in text if readable else "ciphertext only" in text
+        stored = [line for line in text.splitlines() if line.startswith("#")]
+        assert len(stored) == 1 and "alice" in stored[0]
+        assert ("the secret plans" in stored[0]) is readable
+        server.stop()
+        panel.refresh()
+        assert "not running" in panel.text()
+    finally:
+        panel.close()
+
+
+def test_wire_view_filters_by_room_and_sender(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    server = start_server("sealed")
+    alice, bob = chat(server, "alice"), chat(server, "bob")
+    wire = WireView(alice.client)
+    try:
+        bob.send("from bob")
+        wait_for_row(alice, "bob: from bob")
+        alice.join("lab")
+        alice.send("from alice in lab")
+        wait_for_row(alice, "alice: from alice in lab")
+        wait_for_row(wire, "[lab] alice")
+        wire.room_filter.value = "lab"
+        assert wire.log_rows() and all("[lab]" in row for row in wire.log_rows())
+        wire.room_filter.value = ""
+        wire.sender_filter.value = "bob"
+        rows = wire.log_rows()
+        assert len(rows) == 1 and "[general] bob" in rows[0] and '"type": "message"' in rows[0]
+        assert "from bob" not in rows[0]  # sealed: the network sees ciphertext only
+        assert "lab" in wire.room_filter.options and "bob" in wire.sender_filter.options
+    finally:
+        wire.close()
+    assert wire._on_event not in alice.client.listeners
+
+
+def test_wire_view_names_the_sender_of_each_connection() -> None:
+    source = SimpleNamespace(listeners=[])
+    wire = WireView(source)
+    try:
+        hello = json.dumps({"type": "hello", "name": "alice", "room": "general"})
+        say = json.dumps({"type": "say", "ciphertext": "AAAA"})
+        for event in (("to server", hello, 1), ("to server", say, 1), ("to server", say, 2)):
+            source.listeners[0](SimpleNamespace(direction=event[0], line=event[1], connection=event[2]))
+        wire.sender_filter.value = "alice"
+        assert len(wire.log_rows()) == 2 and all("-> [general] alice" in row for row in wire.log_rows())
+    finally:
+        wire.close()
+
+
+# --- many messages, and closing ---
+
+
+def test_a_burst_of_1000_arrives_in_order_and_renders_bounded(
+    start_server: StartServer, chat: Callable[..., ChatWidget]
+) -> None:
+    server = start_server("classic", limits=Limits(burst_lines=2000))  # the default allows bursts of 500
+    alice, bob = chat(server, "alice"), chat(server, "bob")
+    for number in range(1000):
+        alice.client.send(f"burst {number:04d}")
+
+    def all_arrived() -> bool:
+        return sum(entry.kind == "message" for entry in bob.entries()) == 1000
+
+    wait_until(all_arrived, "1000 messages in bob's buffer", 90)
+    texts = [entry.text for entry in bob.entries() if entry.kind == "message"]
+    assert texts == [f"burst {number:04d}" for number in range(1000)]
+    bob.flush()
+    rows = bob.log_rows()
+    assert len(rows) == 501 and "earlier messages hidden" in rows[0]
+    assert "burst 0999" in rows[-1]
+    assert bob.log_view.value.count("chatkit-row") == 500
+
+
+def chatkit_threads(before: set[int]) -> list[str]:
+    """Name the chatkit threads started since `before` that are still alive."""
+    return [t.name for t in threading.enumerate() if t.ident not in before and t.name.startswith("chatkit-")]
+
+
+def test_closing_widgets_leaves_no_threads(start_server: StartServer) -> None:
+    before = {t.ident for t in threading.enumerate() if t.ident is not None}
+    server = start_server("sealed")
+    people = [ChatWidget(server, name, PASSWORD, iterations=FAST_ITERATIONS) for name in ("alice", "bob")]
+    panel, wire = ServerPanel(server, every=0.05), WireView(people[0].client)
+    people[0].send("bye")
+    wait_for_row(people[1], "bye")
+    close_all()
+    close_all()  # twice is harmless
+    server.stop()
+    wait_until(lambda: not chatkit_threads(before), "chatkit threads to end", 10)
+    for view in (panel, wire, *people):
+        assert view.comm is None and all(child.comm is None for child in view.children)  # their parts closed too
+
+
+# --- small helpers ---
+
+
+def test_byte_diff_marks_changed_bytes() -> None:
+    before = bytes(range(20))
+    after = bytes([0, 1, 2, 0xFF, *range(4, 17), 0xEE, 18, 19, 20])
+    diff = ByteDiff(before, after, names=("original", "tampered"))
+    try:
+        assert diff.changed == [3, 17, 20]
+        assert diff.value.count("chatkit-changed") == 6  # each changed position, in both rows
+        text = diff._repr_mimebundle_()["text/plain"]
+        assert "original    0: 00 01 02 03" in text and "tampered   16: 10 ee 12 13 14" in text
+        assert "^^" in text and ".." in text
+    finally:
+        diff.close()
+
+
+def test_side_by_side_and_text_fallback(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    server = start_server("sealed")
+    people = [chat(server, name) for name in ("alice", "bob", "carol")]
+    people[0].send("hi all")
+    for person in people:
+        wait_for_row(person, "alice: hi all")
+    row = show_side_by_side(*people)
+    try:
+        assert isinstance(row, SideBySide) and row.layout.flex_flow == "row wrap"
+        bundle = row._repr_mimebundle_()
+        assert "application/vnd.jupyter.widget-view+json" in bundle
+        for name in ("alice", "bob", "carol"):
+            assert f"{name} in general (sealed)" in bundle["text/plain"]
+        assert "alice: hi all" in people[2]._repr_mimebundle_()["text/plain"]
+    finally:
+        row.close()
+
+
+def test_widgets_keep_the_layer_rules() -> None:
+    tool = REPO.parent / "shared" / "tools" / "check-layers"
+    if not tool.exists():
+        pytest.skip("the check-layers tool is not beside this repository")
+    result = subprocess.run([sys.executable, str(tool)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_messages_from_client_events_are_chat_messages(
+    start_server: StartServer, chat: Callable[..., ChatWidget]
+) -> None:
+    server = start_server("sealed")
+    alice = chat(server, "alice")
+    alice.send("me")
+    alice.client.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "me")
+    entry = next(e for e in (wait_for_row(alice, "alice: me") and alice.entries()) if e.kind == "message")
+    assert entry.sender == "alice" and entry.room == "general" and entry.own
