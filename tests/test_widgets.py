@@ -17,6 +17,7 @@ import pytest
 
 from chatkit import protocol
 from chatkit.client import ChatMessage
+from chatkit.lab.relay import Relay
 from chatkit.server import ChatServer
 from chatkit.server.member import Limits
 from chatkit.widgets import ByteDiff, ChatWidget, ServerPanel, SideBySide, WireView, close_all, show_side_by_side
@@ -32,7 +33,9 @@ def chat() -> Iterator[Callable[..., ChatWidget]]:
     """Make chat widgets with fast key derivation; every one is closed after the test."""
     made: list[ChatWidget] = []
 
-    def make(server: ChatServer, name: str, password: str = PASSWORD, **options: object) -> ChatWidget:
+    def make(
+        server: ChatServer | tuple[str, int], name: str, password: str = PASSWORD, **options: object
+    ) -> ChatWidget:
         widget = ChatWidget(server, name, password, iterations=FAST_ITERATIONS, **options)  # type: ignore[arg-type]
         made.append(widget)
         return widget
@@ -234,6 +237,7 @@ def test_wire_view_filters_by_room_and_sender(start_server: StartServer, chat: C
         wait_for_row(wire, "[lab] alice")
         wire.room_filter.value = "lab"
         assert wire.log_rows() and all("[lab]" in row for row in wire.log_rows())
+        assert any('-> [lab] alice {"type": "say"' in row for row in wire.log_rows())  # her own lines, named
         wire.room_filter.value = ""
         wire.sender_filter.value = "bob"
         rows = wire.log_rows()
@@ -257,6 +261,24 @@ def test_wire_view_names_the_sender_of_each_connection() -> None:
         assert len(wire.log_rows()) == 2 and all("-> [general] alice" in row for row in wire.log_rows())
     finally:
         wire.close()
+
+
+def test_wire_view_on_a_relay_sees_everyone(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    server = start_server("classic")
+    relay = Relay(server.address).start()
+    try:
+        wire = WireView(relay)
+        alice, bob = chat(relay.address, "alice", mode="classic"), chat(relay.address, "bob", mode="classic")
+        alice.send("through the relay")
+        wait_for_row(bob, "alice: through the relay")
+        wait_for_row(wire, "<- [general] alice")
+        wire.sender_filter.value = "alice"
+        rows = wire.log_rows()
+        assert any('-> [general] alice {"type": "say"' in row for row in rows)
+        assert all("] alice " in row for row in rows)
+        wire.close()
+    finally:
+        relay.stop()
 
 
 # --- many messages, and closing ---

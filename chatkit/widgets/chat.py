@@ -2,6 +2,10 @@
 
     alice = ChatWidget(server, "alice", "correct horse")    # connects at once; errors show as red rows
     alice.send("hello")                                     # or type in the box and press Enter
+    show_side_by_side(alice, bob, carol)                    # a whole chat room in one notebook
+
+The input sends when ipywidgets reports its value: on Enter, and also when the box loses focus with text in it
+(ipywidgets 8 reports both the same way; it is how its maintainers recommend reading a line of input).
 
 The widget owns a ChatClient. The client's receiver thread only appends rows to a buffer; one flusher thread
 renders them (see throttle.py). Nothing here touches a socket or a key: attributes down, events up.

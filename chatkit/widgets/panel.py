@@ -126,5 +126,5 @@ def rows_table(stored: Sequence[StoredRow]) -> str:
         f"<td>{escape(row.sender)}</td><td style='{MONO}'>{escape(str(row.payload))}</td></tr>"
         for row in stored
     )
-    table = f"<table style='border-collapse:collapse;font-size:12px'>{head}{body}</table>"
+    table = f"<table cellpadding='3' style='border-collapse:collapse;font-size:12px'>{head}{body}</table>"
     return f"<b>the server's database</b> (last {len(stored)} rows){scrolling(table, '260px')}"

@@ -41,8 +41,11 @@ class Captured:
 class Labeller:
     """Work out room and sender of each line; remember who each connection said it was (a 'say' line omits it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: object) -> None:
         self._known: dict[object, dict[str, str]] = {}  # connection -> {"name": ..., "room": ...}
+        name = getattr(source, "name", None)
+        if isinstance(name, str):  # a client: the lines it sends carry no name, but we know whose they are
+            self._known[None] = {"name": name, "room": str(getattr(source, "room", ""))}
 
     def label(self, event: Any) -> tuple[str, str]:
         """Return (room, sender) for a wire event."""
@@ -74,7 +77,7 @@ class WireView(view.TextFallback, w.VBox):  # type: ignore[misc]
         self.add_class("chatkit-wire")
         self.source = source
         self._lock = threading.Lock()  # guards _labeller and _shown: events arrive on many threads
-        self._labeller, self._shown = Labeller(), [""]
+        self._labeller, self._shown = Labeller(source), [""]
         self._buffer: RowBuffer[Captured] = RowBuffer()
         self.room_filter = w.Combobox(description="room", placeholder="any room", ensure_option=False)
         self.sender_filter = w.Combobox(description="sender", placeholder="anyone", ensure_option=False)
