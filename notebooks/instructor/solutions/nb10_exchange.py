@@ -8,7 +8,7 @@ import json  # noqa: F401
 
 from chatkit.crypto import BadSignature, signing  # noqa: F401
 from chatkit.lab.handshake import HELLO_SIGNATURE, Person, derive, open_line, seal_line  # noqa: F401
-from chatkit.lab.relay import TO_CLIENT, TO_SERVER, Captured
+from chatkit.lab.relay import TO_CLIENT, TO_SERVER, Captured  # noqa: F401 (your solution uses the directions)
 from chatkit.protocol import b64, unb64  # noqa: F401
 
 
