@@ -19,8 +19,8 @@ import ipywidgets as w
 from chatkit.client import ChatClient, ChatError, ChatMessage, Event
 from chatkit.server import ChatServer
 from chatkit.widgets import view
-from chatkit.widgets.chat_rows import Entry, entry_for, hidden_text, problem, row_html, row_text
-from chatkit.widgets.look import badge_html, escape, scrolling
+from chatkit.widgets.chat_rows import Entry, entry_for, problem, render_log, title_html
+from chatkit.widgets.look import badge_html
 from chatkit.widgets.throttle import Flusher, RowBuffer, held
 
 SHOWN_ROWS = 500  # rows rendered; older ones stay in the buffer but are not re-sent to the browser
@@ -139,22 +139,12 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
 
     def _render(self) -> None:
         """Render the newest rows and the title, as one batch."""
-        entries = self._buffer.snapshot()[-SHOWN_ROWS:]
-        hidden, encoding = self._buffer.total - len(entries), self.encoding.value
-        texts = [hidden_text(hidden)] if hidden else []
-        texts += [row_text(entry, encoding) for entry in entries]
-        rows = f"<div>{escape(texts[0])}</div>" if hidden else ""
-        rows += "".join(row_html(entry, encoding) for entry in entries)
+        texts, rows = render_log(self._buffer.snapshot(), self._buffer.total, self.encoding.value, SHOWN_ROWS)
         with self._lock:
             self._shown, unread = texts, self._unread
         with held(self.title, self.log_view):
-            self.title.value = self._title_html(unread)
-            self.log_view.value = scrolling(rows)
-
-    def _title_html(self, unread: int) -> str:
-        """Name, room and the unread counter."""
-        new = f' <span class="chatkit-unread" style="color:#b00020">({unread} new)</span>' if unread else ""
-        return f"<b>{escape(self.client.name)}</b> in {escape(self.client.room)}{new}"
+            self.title.value = title_html(self.client.name, self.client.room, unread)
+            self.log_view.value = rows
 
     def flush(self) -> None:
         """Render now instead of waiting for the flusher (tests, and a toggle the student just clicked)."""
@@ -183,16 +173,10 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
 
     def close(self) -> None:
         """Close the client and the flusher, then the widget itself. Safe to call twice."""
-        flusher, client = getattr(self, "_flusher", None), getattr(self, "client", None)
-        if flusher is not None:
-            flusher.close()
+        client = getattr(self, "client", None)
+        view.close_parts(self, client, self._on_event)
         if client is not None:
             client.close()
-            if self._on_event in client.listeners:
-                client.listeners.remove(self._on_event)
-        view.forget(self)
-        for child in getattr(self, "children", ()):
-            child.close()
         super().close()
 
 

@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass
 
 from chatkit.client import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList
-from chatkit.widgets.look import MONO, clock, colour_of, escape, in_encoding
+from chatkit.widgets.look import MONO, clock, colour_of, escape, in_encoding, scrolling
 
 MESSAGE, PROBLEM, NOTICE = "message", "problem", "notice"
 
@@ -87,3 +87,18 @@ def row_html(entry: Entry, encoding: str) -> str:
 def hidden_text(hidden: int) -> str:
     """Say how many older rows are not rendered."""
     return f"... {hidden} earlier messages hidden" if hidden else ""
+
+
+def render_log(entries: list[Entry], total: int, encoding: str, shown: int) -> tuple[list[str], str]:
+    """Render the last `shown` rows as plain-text lines and as one scrolling HTML block; say how many are hidden."""
+    entries = entries[-shown:]
+    hidden = hidden_text(total - len(entries))
+    texts = ([hidden] if hidden else []) + [row_text(entry, encoding) for entry in entries]
+    rows = (f"<div>{escape(hidden)}</div>" if hidden else "") + "".join(row_html(entry, encoding) for entry in entries)
+    return texts, scrolling(rows)
+
+
+def title_html(name: str, room: str, unread: int) -> str:
+    """Render the title: who, where, and how many messages arrived since they last sent one."""
+    new = f' <span class="chatkit-unread" style="color:#b00020">({unread} new)</span>' if unread else ""
+    return f"<b>{escape(name)}</b> in {escape(room)}{new}"

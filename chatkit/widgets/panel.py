@@ -87,12 +87,7 @@ class ServerPanel(view.TextFallback, w.VBox):  # type: ignore[misc]
 
     def close(self) -> None:
         """Stop refreshing and close the panel (the server keeps running). Safe to call twice."""
-        flusher = getattr(self, "_flusher", None)
-        if flusher is not None:
-            flusher.close()
-        view.forget(self)
-        for child in getattr(self, "children", ()):
-            child.close()
+        view.close_parts(self)
         super().close()
 
 

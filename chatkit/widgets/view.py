@@ -35,6 +35,19 @@ def forget(view: Closable) -> None:
     OPEN.discard(view)
 
 
+def close_parts(widget: Any, source: Any = None, listener: Any = None) -> None:
+    """Stop a view's flusher, stop listening to its source, close its child widgets, and forget it."""
+    flusher = getattr(widget, "_flusher", None)
+    if flusher is not None:
+        flusher.close()
+    listeners = getattr(source, "listeners", [])
+    if listener in listeners:
+        listeners.remove(listener)
+    for child in getattr(widget, "children", ()):
+        child.close()
+    forget(widget)
+
+
 def close_all() -> None:
     """Close every open chatkit widget: its client, its flusher thread, its listeners (safe on a notebook re-run)."""
     for view in list(OPEN):

@@ -6,7 +6,6 @@
 A source is anything with a `listeners` list that calls `f(event)` with `event.direction` and `event.line`.
 """
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -18,9 +17,9 @@ import ipywidgets as w
 from chatkit.widgets import view
 from chatkit.widgets.look import MONO, clock, colour_of, escape, scrolling
 from chatkit.widgets.throttle import Flusher, RowBuffer, held
+from chatkit.widgets.wire_labels import OUTGOING, Labeller
 
 SHOWN_LINES = 500
-OUTGOING = ("sent", "to server")
 
 
 class Source(Protocol):
@@ -36,37 +35,6 @@ class Captured:
     room: str
     sender: str
     time: float
-
-
-class Labeller:
-    """Work out room and sender of each line; remember who each connection said it was (a 'say' line omits it)."""
-
-    def __init__(self, source: object) -> None:
-        self._known: dict[object, dict[str, str]] = {}  # connection -> {"name": ..., "room": ...}
-        name = getattr(source, "name", None)
-        if isinstance(name, str):  # a client: the lines it sends carry no name, but we know whose they are
-            self._known[None] = {"name": name, "room": str(getattr(source, "room", ""))}
-
-    def label(self, event: Any) -> tuple[str, str]:
-        """Return (room, sender) for a wire event."""
-        frame = parse(event.line)
-        known = self._known.setdefault(getattr(event, "connection", None), {})
-        if frame.get("type") == "hello" and "name" in frame:
-            known["name"] = str(frame["name"])
-        if frame.get("type") in ("hello", "join", "joined") and "room" in frame:
-            known["room"] = str(frame["room"])
-        outgoing = event.direction in OUTGOING
-        sender = str(frame.get("sender") or frame.get("name") or (known.get("name", "") if outgoing else ""))
-        return str(frame.get("room") or known.get("room", "")), sender
-
-
-def parse(line: str) -> dict[str, Any]:
-    """Read a line as JSON just to find its fields; a line that is not JSON has none."""
-    try:
-        frame = json.loads(line)
-    except ValueError:
-        return {}
-    return frame if isinstance(frame, dict) else {}
 
 
 class WireView(view.TextFallback, w.VBox):  # type: ignore[misc]
@@ -135,15 +103,7 @@ class WireView(view.TextFallback, w.VBox):  # type: ignore[misc]
 
     def close(self) -> None:
         """Stop listening and rendering. Safe to call twice."""
-        flusher = getattr(self, "_flusher", None)
-        if flusher is not None:
-            flusher.close()
-        listeners = getattr(getattr(self, "source", None), "listeners", [])
-        if self._on_event in listeners:
-            listeners.remove(self._on_event)
-        view.forget(self)
-        for child in getattr(self, "children", ()):
-            child.close()
+        view.close_parts(self, getattr(self, "source", None), self._on_event)
         super().close()
 
 
