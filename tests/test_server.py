@@ -141,3 +141,42 @@ def test_given_database_file_is_kept_after_stop(start_server: StartServer, conne
     path = Path(server.db_path)
     server.stop()
     assert path.is_file()
+
+
+def test_stop_while_a_new_connection_is_being_taken_on(
+    start_server: StartServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stop() must cope with a connection whose thread is still starting (a slow machine, made slow on purpose)."""
+    real_start = threading.Thread.start
+
+    def slow_start(thread: threading.Thread) -> None:
+        if thread.name.startswith("chatkit-member"):
+            time.sleep(0.3)
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", slow_start)
+    before = set(threading.enumerate())
+    failures = []
+    for _ in range(10):  # which thread stop() joins first varies from run to run: try several times
+        server = start_server("sealed")
+        with socket.create_connection(server.address, timeout=5) as sock:
+            sock.sendall(b"not a hello\n")
+            time.sleep(0.1)  # the server has accepted us by now; our thread is still starting
+            try:
+                server.stop()
+            except RuntimeError as error:
+                failures.append(error)
+                time.sleep(0.5)  # let the thread start, so the fixture's stop() can finish the job
+    assert not failures, f"stop() failed {len(failures)} times in 10: {failures[0]}"
+    assert eventually(lambda: not new_threads(before)), f"threads left: {new_threads(before)}"
+
+
+@pytest.mark.parametrize("mode", ["classic", "sealed"])
+def test_stop_disconnects_a_connection_that_never_said_hello(mode: str, start_server: StartServer) -> None:
+    before = set(threading.enumerate())
+    server = start_server(mode)
+    with socket.create_connection(server.address, timeout=5) as silent:
+        assert eventually(lambda: any(t.name.startswith("chatkit-member") for t in new_threads(before)))
+        server.stop()
+        assert not new_threads(before), f"stop() returned with threads alive: {new_threads(before)}"
+        assert silent.recv(1024) == b""  # the server closed the connection without waiting for the hello timeout
