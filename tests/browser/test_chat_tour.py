@@ -46,6 +46,7 @@ def chat_and_cleanup(notebook: NotebookPage, flavour: str) -> None:
     assert not notebook.broken_outputs(), "\n\n".join(notebook.broken_outputs())
     chats = notebook.chats()
     expect(chats.nth(1)).to_be_visible()
+    keep_tour_picture(notebook, flavour)
     text = f"hello from {flavour} {secrets.token_hex(3)}"
     notebook.type_message(chats.first, text)
     expect(notebook.message_rows(chats.first, text)).to_have_count(1, timeout=ARRIVE_MS)
@@ -101,15 +102,20 @@ def take_screenshots(notebook: NotebookPage, flavour: str) -> None:
     """Save the whole page, two chat widgets, and the wire view and server panel where the notebook shows them."""
     page = notebook.page
     shot(page, f"{flavour}-page.png")
-    chats = shot_two_chats(notebook, f"{flavour}-chats.png")
+    shot_two_chats(notebook, f"{flavour}-chats.png")
     for css, name in ((".chatkit-wire", "wire"), (".chatkit-server-panel", "server-panel")):
         view = page.locator(f"{css}:visible")
         if view.count():
             view.first.scroll_into_view_if_needed()
             shot(view.first, f"{flavour}-{name}.png")
-    if flavour == "lab" and os.environ.get("CHATKIT_UPDATE_DOCS") == "1":
+
+
+def keep_tour_picture(notebook: NotebookPage, flavour: str) -> None:
+    """Photograph the chat widgets as the notebook left them; with CHATKIT_UPDATE_DOCS=1 that is the README's."""
+    picture = shot_two_chats(notebook, f"{flavour}-tour.png")
+    if flavour == "lab" and notebook.notebook.name == TOUR and os.environ.get("CHATKIT_UPDATE_DOCS") == "1":
         DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(chats, DOCS_IMAGE)
+        shutil.copyfile(picture, DOCS_IMAGE)
 
 
 def shot_two_chats(notebook: NotebookPage, name: str) -> Path:
