@@ -60,7 +60,8 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         self.room = w.Text(value=room, description="room", layout=w.Layout(width="180px"))
         self.join_button = w.Button(description="join", layout=w.Layout(width="60px"))
         self.encoding = w.ToggleButtons(options=["base64", "hex"], description="ciphertext")
-        self.encoding.style.button_width = "60px"
+        self.encoding.style.button_width = "72px"
+        self.encoding.style.description_width = "initial"
         self.log_view = w.HTML(layout=w.Layout(width="100%"))
         self.input = w.Text(placeholder="type a message, press Enter", layout=w.Layout(flex="1"))
         self.input.continuous_update = False  # the value arrives on Enter, not on every key

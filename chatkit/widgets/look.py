@@ -53,5 +53,5 @@ def badge_html(mode: str) -> str:
 
 def scrolling(inner: str, height: str = "320px") -> str:
     """Wrap rows in a box that scrolls and starts at the bottom (a reversed column keeps the newest in view)."""
-    outer = f"max-height:{height};overflow-y:auto;display:flex;flex-direction:column-reverse"
+    outer = f"max-height:{height};overflow-y:auto;display:flex;flex-direction:column-reverse;line-height:1.35"
     return f'<div style="{outer}"><div>{inner}</div></div>'
