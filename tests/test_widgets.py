@@ -21,6 +21,7 @@ from chatkit.lab.relay import Relay
 from chatkit.server import ChatServer
 from chatkit.server.member import Limits
 from chatkit.widgets import ByteDiff, ChatWidget, ServerPanel, SideBySide, WireView, close_all, show_side_by_side
+from chatkit.widgets.throttle import Flusher
 
 from .conftest import FAST_ITERATIONS, PASSWORD, StartServer
 
@@ -303,6 +304,33 @@ def test_a_burst_of_1000_arrives_in_order_and_renders_bounded(
     assert len(rows) == 501 and "earlier messages hidden" in rows[0]
     assert "burst 0999" in rows[-1]
     assert bob.log_view.value.count("chatkit-row") == 500
+
+
+def test_the_flusher_renders_without_being_asked(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    server = start_server("sealed")
+    alice, bob = chat(server, "alice"), chat(server, "bob")
+    alice.send("no flush needed")
+    wait_until(lambda: any("no flush needed" in row for row in bob.log_rows()), "the flusher to render")
+    assert "no flush needed" in bob.log_view.value
+
+
+def test_the_flusher_renders_at_most_ten_times_a_second() -> None:
+    renders: list[float] = []
+    flusher = Flusher(lambda: renders.append(time.monotonic()), "test", seconds=0.1)
+    try:
+        started = time.monotonic()
+        for _ in range(1000):
+            flusher.poke()
+        wait_until(lambda: bool(renders), "a first render")
+        time.sleep(0.3)
+        flusher.poke()
+        wait_until(lambda: len(renders) >= 2, "a render after the last poke")
+        elapsed = time.monotonic() - started
+    finally:
+        flusher.close()
+    assert len(renders) <= 2 + elapsed / 0.1  # a thousand pokes, a handful of renders
+    assert all(later - earlier >= 0.09 for earlier, later in zip(renders, renders[1:], strict=False))
+    assert not flusher.alive
 
 
 def chatkit_threads(before: set[int]) -> list[str]:
