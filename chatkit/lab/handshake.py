@@ -104,15 +104,38 @@ def open_line(key: bytes, line: bytes | str) -> str:
 
 def greet(sock: socket.socket, reader: Any, person: Person, side: Side) -> bool:
     """Swap hellos on a connected socket and fill in the side's key; return False (with side.error) if refused."""
-    sock.sendall(hello_line(person))
     try:
+        sock.sendall(hello_line(person))
         peer_name, peer_public = check_hello(person, reader.readline())
-    except (HandshakeRefused, ValueError, KeyError) as refused:
+    except (HandshakeRefused, ValueError, KeyError, OSError) as refused:
         side.error = str(refused) or "no hello from the other side"
         return False
     side.key = derive(person, peer_name, peer_public)
     side.safety_number = exchange.safety_number(person.public, peer_public)
     return True
+
+
+def send_all(sock: socket.socket, side: Side, texts: list[str]) -> None:
+    """Send each text sealed under the side's key; note it if the other side hung up (e.g. after refusing us)."""
+    try:
+        for text in texts:
+            sock.sendall(seal_line(side.key, text))
+    except OSError:
+        side.error = "the connection was closed before every text was sent"
+
+
+def receive_all(reader: Any, side: Side, expected: int) -> None:
+    """Read up to `expected` sealed lines and open each with the side's key, noting what fails."""
+    for _ in range(expected):
+        try:
+            line = reader.readline()
+        except OSError:
+            side.error = "the connection was closed before every text arrived"
+            return
+        try:
+            side.received.append(open_line(side.key, line))
+        except (CannotDecrypt, ValueError, KeyError):
+            side.error = "cannot decrypt: this line was not sealed with our session key"
 
 
 class Meeting:
@@ -134,8 +157,7 @@ class Meeting:
         sock = socket.create_connection(via.address if via else self.address, timeout=WAIT_SECONDS)
         with sock, sock.makefile("rb") as reader:
             if greet(sock, reader, alice, alice_side):
-                for text in texts:
-                    sock.sendall(seal_line(alice_side.key, text))
+                send_all(sock, alice_side, texts)
             listening.join(timeout=2 * WAIT_SECONDS)  # keep the line open until Bob has read everything
         return alice_side, bob_side
 
@@ -150,12 +172,7 @@ class Meeting:
             conn.settimeout(WAIT_SECONDS)
             if not greet(conn, reader, bob, side):
                 return
-            for _ in range(expected):
-                line = reader.readline()
-                try:
-                    side.received.append(open_line(side.key, line))
-                except (CannotDecrypt, ValueError, KeyError):
-                    side.error = "cannot decrypt: this line was not sealed with our session key"
+            receive_all(reader, side, expected)
 
     def close(self) -> None:
         """Stop listening. Safe to call twice."""
