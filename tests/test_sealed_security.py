@@ -207,10 +207,11 @@ server.stop()
 
 
 @contextlib.contextmanager
-def server_process(mode: str, db: Path, password: str | None) -> Iterator[tuple[int, int]]:
-    """Run a server in a child process; yield (pid, port); end it (and only it) afterwards."""
+def server_process(mode: str, db: Path, password: str | None, log: Path) -> Iterator[tuple[int, int]]:
+    """Run a server in a child process (its stderr to `log`); yield (pid, port); end it, and only it, afterwards."""
     arguments = [sys.executable, "-c", SERVER_SCRIPT, mode, str(db), *([password] if password else [])]
-    child = subprocess.Popen(arguments, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    with log.open("wb") as errors:
+        child = subprocess.Popen(arguments, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
     assert child.stdin is not None and child.stdout is not None
     try:
         ready, _, _ = select.select([child.stdout], [], [], 60)
@@ -231,7 +232,8 @@ def server_process(mode: str, db: Path, password: str | None) -> Iterator[tuple[
 def test_s1_server_memory_holds_no_plaintext(mode: str, tmp_path: Path) -> None:
     passphrase = f"pass-{secrets.token_hex(12)}"
     marker = f"marker-{secrets.token_hex(12)}"
-    with server_process(mode, tmp_path / "chat.db", passphrase if mode == "classic" else None) as (pid, port):
+    secret = passphrase if mode == "classic" else None
+    with server_process(mode, tmp_path / "chat.db", secret, tmp_path / "stderr.txt") as (pid, port):
         people = [
             ChatClient("127.0.0.1", port, name, passphrase, mode=mode, iterations=FAST_ITERATIONS)
             for name in ("alice", "bob")
@@ -253,6 +255,7 @@ def test_s1_server_memory_holds_no_plaintext(mode: str, tmp_path: Path) -> None:
         assert not found[passphrase.encode()], "the sealed server's memory holds the passphrase"
         assert not found[key], "the sealed server's memory holds the room key"
         assert found[messages[-1].ciphertext.encode()], "the scan should see the ciphertext the server relayed"
+        assert marker not in (tmp_path / "stderr.txt").read_text(), "the sealed server logged plaintext (S7)"
 
 
 # --- S2: any change to ciphertext, nonce or header is detected ---
