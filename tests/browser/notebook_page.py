@@ -16,7 +16,9 @@ from tests.browser.jupyter_server import JupyterServer
 LOAD_MS = 60_000
 RUN_SECONDS = 120
 ARRIVE_MS = 20_000
-BROKEN_OUTPUT = ("Traceback (most recent call last)", "Error displaying widget")
+# What a broken output shows: a traceback, ipywidgets' text for a missing model, its error view for a failed one.
+BROKEN_OUTPUT = ("Traceback (most recent call last)", "Error displaying widget", "Click to show javascript error")
+WIDGET_ERROR = ".jupyter-widgets-error-widget"
 
 
 def code_cells(path: Path) -> tuple[list[int], set[int]]:
@@ -103,12 +105,17 @@ class NotebookPage:
         """Return the outputs showing a traceback or a widget that failed to display, outside raises-exception cells."""
         found = []
         for index in range(self.cells().count()):
-            if index in self.may_raise:
-                continue
-            for text in self.cells().nth(index).locator(".jp-OutputArea-output").all_inner_texts():
-                if any(sign in text for sign in BROKEN_OUTPUT):
-                    found.append(f"cell {index}: {text[:2000]}")
+            if index not in self.may_raise and (problem := self.broken_output(index)):
+                found.append(f"cell {index}: {problem[:2000]}")
         return found
+
+    def broken_output(self, index: int) -> str:
+        """Return the text of cell `index`'s broken output, or '' when its outputs are fine."""
+        outputs = self.cells().nth(index).locator(".jp-OutputArea-output")
+        for text in outputs.all_inner_texts():
+            if any(sign in text for sign in BROKEN_OUTPUT):
+                return text
+        return "Error displaying widget (its error view is shown)" if outputs.locator(WIDGET_ERROR).count() else ""
 
     def chats(self) -> Locator:
         """Locate every chat widget on the page."""
