@@ -89,11 +89,15 @@ class NotebookPage:
         prompts = self.prompts()
         if any("*" in prompt for prompt in prompts):
             return False
-        numbered = last_run is None or re.search(r"\d", prompts[last_run] if last_run < len(prompts) else "")
+        numbered = last_run is None or re.search(r"\d", self.prompt(last_run))
         if not numbered and not self.broken_outputs():  # an error stops the run before `last_run`: done anyway
             return False
         kernels = self.server.kernels()
         return bool(kernels) and all(kernel.get("execution_state") == "idle" for kernel in kernels)
+
+    def prompt(self, index: int) -> str:
+        """Return the input prompt of cell `index`."""
+        return self.cells().nth(index).locator(".jp-InputPrompt").inner_text().strip()
 
     def prompts(self) -> list[str]:
         """Return the input prompt of every cell ('[3]:', '[*]:', '[ ]:'); markdown cells give ''."""
