@@ -11,7 +11,9 @@ def test_readme_lists_every_notebook_and_no_other() -> None:
     listed = set(re.findall(r"`(\d\d-[\w-]+\.ipynb)`", readme))
     present = {path.name for path in (REPO / "notebooks").glob("*.ipynb")}
     assert present, "notebooks/ holds no notebook"
-    assert listed == present, f"README lists {sorted(listed - present)} that do not exist; misses {sorted(present - listed)}"
+    assert listed == present, (
+        f"README lists {sorted(listed - present)} that do not exist; misses {sorted(present - listed)}"
+    )
 
 
 def test_readme_gives_the_test_command_that_ci_runs() -> None:
