@@ -10,10 +10,10 @@ A thief with today's chain key can step it forward (future messages) but not bac
 
 from dataclasses import dataclass
 
-from chatkit.crypto import ratchet, sealed
+from chatkit.crypto import labels, ratchet, sealed
 
 # A label of its own (S8), followed by the message number, as associated data.
-MESSAGE_AD = b"chatkit/v1 ratchet message\x00"
+MESSAGE_AD = labels.RATCHET_MESSAGE_AD
 
 
 @dataclass(frozen=True)

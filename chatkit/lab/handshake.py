@@ -20,13 +20,13 @@ from typing import Any, ClassVar
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from chatkit.crypto import BadSignature, CannotDecrypt, exchange, sealed, signing
+from chatkit.crypto import BadSignature, CannotDecrypt, exchange, labels, sealed, signing
 from chatkit.lab.relay import Relay
 from chatkit.protocol import b64, unb64
 
 # Labels of their own (S8): a hello signature and a session message are never mistaken for anything else.
-HELLO_SIGNATURE = b"chatkit/v1 handshake hello\x00"
-SESSION_AD = b"chatkit/v1 handshake message\x00"
+HELLO_SIGNATURE = labels.HANDSHAKE_HELLO_SIGNATURE
+SESSION_AD = labels.HANDSHAKE_MESSAGE_AD
 WAIT_SECONDS = 5.0
 
 
