@@ -19,7 +19,7 @@ from typing import ClassVar
 from chatkit import protocol
 from chatkit.server.classic import ClassicMode
 from chatkit.server.conversation import converse, reply
-from chatkit.server.member import Member
+from chatkit.server.member import Limits, Member
 from chatkit.server.modes import Fields, Mode
 from chatkit.server.rooms import Rooms
 from chatkit.server.sealed import SealedMode
@@ -27,6 +27,9 @@ from chatkit.storage import ChatLog, StoredMessage
 
 ACCEPT_POLL_SECONDS = 0.2  # how often the accept loop checks whether stop() was called
 STOP_SECONDS = 5.0
+# TCP keepalive: after a minute of silence the kernel probes the peer every 10 s and gives up after 5 failed
+# probes, so a laptop that vanished (lid closed, Wi-Fi gone) is cleared in about two minutes, not hours.
+KEEPALIVE = {"TCP_KEEPIDLE": 60, "TCP_KEEPINTVL": 10, "TCP_KEEPCNT": 5}
 
 
 def make_mode(mode: str, password: str | None, padding_oracle: bool) -> Mode:
@@ -53,6 +56,15 @@ def create_listener(host: str, port: int) -> socket.socket:
     return sock
 
 
+def tune_connection(sock: socket.socket) -> None:
+    """Send small messages at once and let the kernel find dead peers (with our timings where it allows)."""
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for option, value in KEEPALIVE.items():
+        if hasattr(socket, option):  # Linux has all three; other systems some or none (then system defaults)
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
+
+
 class ChatServer:
     """A chat server running on background threads, in `classic` or `sealed` mode."""
 
@@ -67,11 +79,15 @@ class ChatServer:
         port: int = 0,
         db: str | Path | None = None,
         padding_oracle: bool = False,
+        limits: Limits | None = None,
     ) -> None:
         self.mode: Mode = make_mode(mode, password, padding_oracle)
+        self.limits = limits or Limits()  # rate limit, outbox size, stall timeout (see member.py)
         self.host, self.port, self.db = host, port, db
         self.rooms = Rooms()
         self._threads: set[threading.Thread] = set()
+        self._connections: set[Member] = set()  # everyone connected, greeted or not (stop() cuts them all)
+        self._lock = threading.Lock()  # guards _threads and _connections
         self._stopping = threading.Event()
         self._listener: socket.socket | None = None
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
@@ -110,6 +126,7 @@ class ChatServer:
         self._listener = create_listener(self.host, self.port)
         self.port = self._listener.getsockname()[1]
         self._spawn(self._accept_forever, "chatkit-accept")
+        self._spawn(self._watch_forever, "chatkit-watchdog")
         ChatServer.running.add(self)
         return self.address
 
@@ -126,7 +143,7 @@ class ChatServer:
         if listener is None:
             return
         self._stopping.set()
-        for member in self.rooms.everyone():
+        for member in self.connections():
             member.abort()
         self._join_threads()
         listener.close()
@@ -140,10 +157,19 @@ class ChatServer:
     def _join_threads(self) -> None:
         """Wait for the accept loop and every conversation to end."""
         deadline = time.monotonic() + STOP_SECONDS
-        while (threads := list(self._threads)) and time.monotonic() < deadline:
-            for member in self.rooms.everyone():  # someone who was still greeting when stop() began
+        while (threads := self._running_threads()) and time.monotonic() < deadline:
+            for member in self.connections():  # someone who connected while stop() began
                 member.abort()
             threads[0].join(timeout=max(0.01, deadline - time.monotonic()))
+
+    def _running_threads(self) -> list[threading.Thread]:
+        with self._lock:
+            return list(self._threads)
+
+    def connections(self) -> list[Member]:
+        """Return every connected member, including those still greeting."""
+        with self._lock:
+            return list(self._connections)
 
     @classmethod
     def stop_all(cls) -> None:
@@ -178,11 +204,13 @@ class ChatServer:
             try:
                 target(*args)  # type: ignore[operator]
             finally:
-                self._threads.discard(threading.current_thread())
+                with self._lock:
+                    self._threads.discard(threading.current_thread())
 
         thread = threading.Thread(target=run, name=name, daemon=True)
-        self._threads.add(thread)
-        thread.start()
+        with self._lock:  # added and started together: stop() never finds a thread it cannot join yet
+            self._threads.add(thread)
+            thread.start()
 
     def _accept_forever(self) -> None:
         """Accept connections until stop(); each gets a member with a reader and a writer thread."""
@@ -194,11 +222,20 @@ class ChatServer:
                 continue
             except OSError:
                 return
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small messages leave at once
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)  # let the kernel find dead peers
-            member = Member(sock, f"{peer[0]}:{peer[1]}")
-            member.start_writer()
+            tune_connection(sock)
+            member = Member(sock, f"{peer[0]}:{peer[1]}", self.limits)
+            with self._lock:
+                self._connections.add(member)
             self._spawn(converse, f"chatkit-member-{peer[1]}", self, member)
+
+    def _watch_forever(self) -> None:
+        """Drop members whose sends have been stuck too long: they stopped reading, and hold a thread and memory."""
+        every = min(1.0, self.limits.stall_seconds / 4)
+        while not self._stopping.wait(every):
+            now = time.monotonic()
+            for member in self.connections():
+                if member.stalled(now):
+                    member.drop(f"stopped reading: nothing got through to them for {self.limits.stall_seconds:g} s")
 
     # --- what conversations call ---
 
@@ -218,10 +255,13 @@ class ChatServer:
 
     def leave(self, member: Member) -> None:
         """Forget a member whose conversation ended."""
+        with self._lock:
+            self._connections.discard(member)
         if member.name:
             self.rooms.remove(member)
             if member.room:
-                self.announce(member.room, f"{member.name} left {member.room}")
+                why = f" (dropped by the server: {member.reason})" if member.reason else ""
+                self.announce(member.room, f"{member.name} left {member.room}{why}")
 
     def announce(self, room: str, text: str) -> None:
         """Tell everyone in a room something (a notice, not a chat message)."""

@@ -74,6 +74,9 @@ def greet(server: "ChatServer", member: Member, reader: IO[bytes]) -> None:
 
 def handle_line(server: "ChatServer", member: Member, line: bytes) -> None:
     """Answer one request; a bad request gets an error reply and the conversation goes on."""
+    if not member.allowance.take():
+        refuse_flood(member)
+        return
     try:
         frame = protocol.decode(line)
         kind = frame["type"]
@@ -87,6 +90,16 @@ def handle_line(server: "ChatServer", member: Member, line: bytes) -> None:
         reply(member, protocol.error("malformed", str(failure)))
     except ModeError as failure:
         reply(member, protocol.error(failure.code, failure.text))
+
+
+def refuse_flood(member: Member) -> None:
+    """Tell a member who sends too fast that this line was refused (not sent), so a script can slow down."""
+    limits = member.limits
+    text = (
+        f"slow down: at most {limits.burst_lines} lines at once, then {limits.lines_per_second:g} a second;"
+        " this line was refused and not sent"
+    )
+    reply(member, protocol.error("rate_limited", text))
 
 
 def on_say(server: "ChatServer", member: Member, frame: Frame) -> None:

@@ -1,0 +1,132 @@
+"""Measure chatkit's server against the naive baseline, side by side, with the same load generator.
+
+    python scripts/benchmark.py            # the full run; writes docs/performance.md's table and the plot
+    python scripts/benchmark.py --quick    # a small run (what tests/test_benchmark.py uses)
+    python scripts/benchmark.py --json     # one JSON object per scenario and server on stdout
+
+Loopback only; every phase is bounded in count and time. The baseline is run from where it lives (by default
+../shared/baselines/seed_ref next to the repository; --baseline DIR to point elsewhere), never copied.
+Exit codes: 0 all measured and nothing lost, 1 a message was lost or duplicated, 2 the baseline was not found.
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench/ package next to this script
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # chatkit itself, if not installed
+
+from bench import report  # noqa: E402
+from bench.clients import raise_fd_limit  # noqa: E402
+from bench.scenarios import Row, burst, idle, paced  # noqa: E402
+from bench.servers import REPO, ServerProcess, start_baseline, start_kit  # noqa: E402
+from bench.wire import BaselineWire, KitWire, Wire  # noqa: E402
+
+EXIT_OK, EXIT_LOST, EXIT_NO_BASELINE = 0, 1, 2
+HIGHER_IS_BETTER = ("deliveries_per_s", "stored_per_s")
+LOWER_IS_BETTER = ("p50_ms", "p99_ms", "rss_per_conn_kib")
+
+
+def parse_options(argv: list[str] | None) -> argparse.Namespace:
+    """Read the command line; --quick shrinks every count."""
+    parser = argparse.ArgumentParser(description="Benchmark chatkit's server against the naive baseline.")
+    parser.add_argument("--baseline", type=Path, default=REPO.parent / "shared" / "baselines" / "seed_ref")
+    parser.add_argument("--quick", action="store_true", help="a small, fast run")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per row")
+    parser.add_argument("--clients", type=int, nargs="+", help="burst sizes (default 10 100 500)")
+    parser.add_argument("--messages", type=int, help="messages per sender in a burst (default 50)")
+    parser.add_argument("--idle", type=int, help="idle connections to hold (default 2000)")
+    parser.add_argument("--paced-seconds", type=float, help="length of the paced run (default 10)")
+    parser.add_argument("--docs", type=Path, help="write the table and plot here (default: docs/, full runs only)")
+    options = parser.parse_args(argv)
+    quick = options.quick
+    options.clients = options.clients or ([10, 50] if quick else [10, 100, 500])
+    options.messages = options.messages or (10 if quick else 50)
+    options.idle = options.idle or (100 if quick else 2000)
+    options.paced_seconds = options.paced_seconds or (2.0 if quick else 10.0)
+    if options.docs is None and not quick:
+        options.docs = REPO / "docs"
+    return options
+
+
+def plan(options: argparse.Namespace) -> list[tuple[str, Callable[[ServerProcess, Wire], Row]]]:
+    """List the scenarios to run against every server, in order."""
+    steps: list[tuple[str, Callable[[ServerProcess, Wire], Row]]] = [
+        (f"burst {n}", lambda s, w, n=n: burst(s, w, n, 10, options.messages, 120.0)) for n in options.clients
+    ]
+    steps.append(("paced 30", lambda s, w: paced(s, w, 30, 10, 0.2, options.paced_seconds)))
+    steps.append((f"idle {options.idle}", lambda s, w: idle(s, w, options.idle)))
+    return steps
+
+
+def servers(baseline: Path) -> list[tuple[Callable[[Path], ServerProcess], Wire]]:
+    """Return how to start each server under test, with the wire format its clients speak."""
+    return [
+        (lambda folder: start_baseline(baseline, folder), BaselineWire()),
+        (lambda folder: start_kit("classic", folder), KitWire("classic")),
+        (lambda folder: start_kit("sealed", folder), KitWire("sealed")),
+    ]
+
+
+def run(options: argparse.Namespace) -> list[Row]:
+    """Run every scenario against a fresh server of each kind; print progress on stderr."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="chatkit-bench-") as folder:
+        for name, scenario in plan(options):
+            for start, wire in servers(options.baseline):
+                server = start(Path(folder))
+                try:
+                    rows.append(scenario(server, wire))
+                finally:
+                    server.stop()
+                print(f"{name:>10} {wire.label:<12} {short(rows[-1])}", file=sys.stderr, flush=True)
+    return add_ratios(rows)
+
+
+def short(row: Row) -> str:
+    """Summarise a row in one line for the progress log."""
+    keys = ("deliveries_per_s", "stored_per_s", "p50_ms", "p99_ms", "rss_per_conn_kib", "lost", "duplicated")
+    return " ".join(f"{key}={row[key]}" for key in keys if row.get(key) is not None)
+
+
+def add_ratios(rows: list[Row]) -> list[Row]:
+    """Give each kit row `ratio_vs_baseline`: per figure, how many times better than the baseline (>1 is better)."""
+    baselines = {(r["scenario"], r["clients"]): r for r in rows if r["server"] == "baseline"}
+    for row in rows:
+        base = baselines.get((row["scenario"], row["clients"]))
+        if row["server"] == "baseline" or base is None:
+            continue
+        row["ratio_vs_baseline"] = ratios(row, base)
+    return rows
+
+
+def ratios(row: Row, base: Row) -> dict[str, float]:
+    """Divide figure by figure, the right way round for each."""
+    found: dict[str, float] = {}
+    for key in HIGHER_IS_BETTER + LOWER_IS_BETTER:
+        mine, theirs = row.get(key), base.get(key)
+        if mine and theirs:
+            found[key] = round(mine / theirs if key in HIGHER_IS_BETTER else theirs / mine, 2)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print rows; write the docs on a full run."""
+    options = parse_options(argv)
+    if not (options.baseline / "server.py").is_file():
+        print(f"baseline not found: no server.py in {options.baseline} (use --baseline DIR)", file=sys.stderr)
+        return EXIT_NO_BASELINE
+    raise_fd_limit()
+    rows = run(options)
+    for row in rows:
+        print(json.dumps(row) if options.json else short(row))
+    if options.docs is not None:
+        report.write(rows, options.docs, " ".join(["python", "scripts/benchmark.py", *sys.argv[1:]]))
+    return EXIT_LOST if any(row["lost"] or row.get("duplicated") for row in rows) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
