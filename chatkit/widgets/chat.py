@@ -66,8 +66,16 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         self.input = w.Text(placeholder="type a message, press Enter", layout=w.Layout(flex="1"))
         self.input.continuous_update = False  # the value arrives on Enter, not on every key
         self.send_button = w.Button(description="send", button_style="primary", layout=w.Layout(width="60px"))
-        self.input.add_class("chatkit-input")
-        self.log_view.add_class("chatkit-log")
+        for widget, css in (
+            (self.input, "chatkit-input"),
+            (self.log_view, "chatkit-log"),
+            (self.room, "chatkit-room"),
+            (self.join_button, "chatkit-join"),
+            (self.send_button, "chatkit-send"),
+            (self.title, "chatkit-title"),
+            (self.encoding, "chatkit-encoding"),
+        ):
+            widget.add_class(css)  # stable names for the browser tests and for anyone styling the kit
         self.join_button.on_click(lambda _: self.join(self.room.value))
         self.send_button.on_click(lambda _: self._send_input())
         self.input.observe(lambda _: self._send_input(), names="value")

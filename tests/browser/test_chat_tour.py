@@ -107,15 +107,21 @@ def take_screenshots(notebook: NotebookPage, flavour: str) -> None:
         view = page.locator(f"{css}:visible")
         if view.count():
             view.first.scroll_into_view_if_needed()
-            shot(view.first, f"{flavour}-{name}.png")
+            picture = shot(view.first, f"{flavour}-{name}.png")
+            if name == "wire":
+                publish(notebook, flavour, picture, DOCS_IMAGE.with_name("wire.png"))
 
 
 def keep_tour_picture(notebook: NotebookPage, flavour: str) -> None:
     """Photograph the chat widgets as the notebook left them; with CHATKIT_UPDATE_DOCS=1 that is the README's."""
-    picture = shot_two_chats(notebook, f"{flavour}-tour.png")
+    publish(notebook, flavour, shot_two_chats(notebook, f"{flavour}-tour.png"), DOCS_IMAGE)
+
+
+def publish(notebook: NotebookPage, flavour: str, picture: Path, target: Path) -> None:
+    """With CHATKIT_UPDATE_DOCS=1, copy a JupyterLab picture of the tour into docs/images for the README."""
     if flavour == "lab" and notebook.notebook.name == TOUR and os.environ.get("CHATKIT_UPDATE_DOCS") == "1":
-        DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(picture, DOCS_IMAGE)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(picture, target)
 
 
 def shot_two_chats(notebook: NotebookPage, name: str) -> Path:
