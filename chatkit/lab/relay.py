@@ -123,7 +123,7 @@ class Relay:
 
     def _spawn(self, target: Callable[..., None], *args: object) -> None:
         thread = threading.Thread(target=target, args=args, name="chatkit-relay", daemon=True)
-        self._threads.append(thread)
+        self._threads = [*(t for t in self._threads if t.is_alive()), thread]  # forget pumps that ended
         thread.start()
 
     def _accept_forever(self) -> None:
