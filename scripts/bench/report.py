@@ -27,13 +27,21 @@ COLUMNS = [
     ("duplicated", "dup"),
 ]
 
+SHORT = {
+    "deliveries_per_s": "deliveries",
+    "stored_per_s": "stored",
+    "p50_ms": "p50",
+    "p99_ms": "p99",
+    "rss_per_conn_kib": "RSS",
+}
+
 
 def cell(value: object) -> str:
     """Format one table cell."""
     if value is None:
         return "-"
     if isinstance(value, dict):
-        return ", ".join(f"{key.removesuffix('_per_s').removesuffix('_ms')} {ratio}x" for key, ratio in value.items())
+        return ", ".join(f"{SHORT.get(key, key)} {ratio}x" for key, ratio in value.items())
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
