@@ -6,6 +6,7 @@ the two modes differ).
 """
 
 from chatkit.server.chat_server import ChatServer, make_mode
+from chatkit.server.member import Limits
 from chatkit.server.modes import ModeError
 
-__all__ = ["ChatServer", "ModeError", "make_mode"]
+__all__ = ["ChatServer", "Limits", "ModeError", "make_mode"]
