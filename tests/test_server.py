@@ -180,3 +180,13 @@ def test_stop_disconnects_a_connection_that_never_said_hello(mode: str, start_se
         server.stop()
         assert not new_threads(before), f"stop() returned with threads alive: {new_threads(before)}"
         assert silent.recv(1024) == b""  # the server closed the connection without waiting for the hello timeout
+
+
+def test_a_port_that_is_taken_leaves_nothing_open(tmp_path: Path) -> None:
+    with ChatServer("sealed", db=tmp_path / "first.db") as first:
+        second = ChatServer("sealed", port=first.port)
+        with pytest.raises(OSError):
+            second.start()
+        assert not second.is_running
+        with pytest.raises(RuntimeError, match="not running"):
+            second.log  # noqa: B018 - the log was closed, not left open

@@ -50,8 +50,12 @@ def create_listener(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # restart at once on the same port
-    sock.bind((host, port))
-    sock.listen(512)
+    try:
+        sock.bind((host, port))
+        sock.listen(512)
+    except OSError:  # e.g. "address already in use": close the socket before saying so
+        sock.close()
+        raise
     sock.settimeout(ACCEPT_POLL_SECONDS)
     return sock
 
@@ -123,7 +127,11 @@ class ChatServer:
             return self.address
         self._stopping.clear()
         self._log = ChatLog(self._database_file())
-        self._listener = create_listener(self.host, self.port)
+        try:
+            self._listener = create_listener(self.host, self.port)
+        except OSError:  # e.g. the port is taken: leave nothing open behind us
+            self._close_log()
+            raise
         self.port = self._listener.getsockname()[1]
         self._spawn(self._accept_forever, "chatkit-accept")
         self._spawn(self._watch_forever, "chatkit-watchdog")
@@ -148,11 +156,16 @@ class ChatServer:
         self._join_threads()
         listener.close()
         self._listener = None
+        self._close_log()
+        ChatServer.running.discard(self)
+
+    def _close_log(self) -> None:
+        """Close the log and remove its temporary folder, if it has one."""
         self.log.close()
+        self._log = None
         if self._tempdir is not None:
             self._tempdir.cleanup()
             self._tempdir = None
-        ChatServer.running.discard(self)
 
     def _join_threads(self) -> None:
         """Wait for the accept loop and every conversation to end."""
