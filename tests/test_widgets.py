@@ -21,6 +21,8 @@ from chatkit.lab.relay import Relay
 from chatkit.server import ChatServer
 from chatkit.server.member import Limits
 from chatkit.widgets import ByteDiff, ChatWidget, ServerPanel, SideBySide, WireView, close_all, show_side_by_side
+from chatkit.widgets.chat_rows import Entry
+from chatkit.widgets.log_pages import LogPages
 from chatkit.widgets.throttle import Flusher
 
 from .conftest import FAST_ITERATIONS, PASSWORD, StartServer
@@ -89,11 +91,11 @@ def test_three_people_chat_through_widgets(
     for reader in (bob, carol):
         row = wait_for_row(reader, "alice: hello <b>everyone</b>")
         assert row.endswith("[base64] " + wire_ciphertext(reader, "hello <b>everyone</b>"))
-        assert "&lt;b&gt;everyone" in reader.log_view.value  # escaped: a message cannot inject markup
+        assert "&lt;b&gt;everyone" in reader.log_html()  # escaped: a message cannot inject markup
     assert alice.input.value == ""
     wait_for_row(alice, "alice: hello")
     assert [entry.own for entry in alice.entries() if entry.kind == "message"] == [True]
-    assert "chatkit-own" in alice.log_view.value and "chatkit-own" not in bob.log_view.value
+    assert "chatkit-own" in alice.log_html() and "chatkit-own" not in bob.log_html()
 
 
 def test_unread_counter_resets_when_you_send(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
@@ -151,7 +153,7 @@ def test_wrong_password_in_sealed_mode_is_a_row(start_server: StartServer, chat:
     chat(server, "alice")  # the first member sets the room's password check
     eve = chat(server, "eve", "not the password")
     row = wait_for_row(eve, "wrong password")
-    assert "!!" in row and "chatkit-problem" in eve.log_view.value
+    assert "!!" in row and "chatkit-problem" in eve.log_html()
     eve.send("anyone?")
     wait_for_row(eve, "not sent")
 
@@ -301,9 +303,11 @@ def test_a_burst_of_1000_arrives_in_order_and_renders_bounded(
     assert texts == [f"burst {number:04d}" for number in range(1000)]
     bob.flush()
     rows = bob.log_rows()
-    assert len(rows) == 501 and "earlier messages hidden" in rows[0]
-    assert "burst 0999" in rows[-1]
-    assert bob.log_view.value.count("chatkit-row") == 500
+    hidden = int(rows[0].split()[1])  # "... N earlier messages hidden"
+    assert 450 < len(rows) - 1 <= 500 and hidden + len(rows) - 1 == len(bob.entries())  # ten pages of 50 rows
+    shown = [int(row.split("burst ")[1][:4]) for row in rows if "burst " in row]
+    assert shown == list(range(shown[0], 1000))
+    assert bob.log_html().count("chatkit-row") == len(rows) - 1
 
 
 def test_the_flusher_renders_without_being_asked(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
@@ -311,7 +315,7 @@ def test_the_flusher_renders_without_being_asked(start_server: StartServer, chat
     alice, bob = chat(server, "alice"), chat(server, "bob")
     alice.send("no flush needed")
     wait_until(lambda: any("no flush needed" in row for row in bob.log_rows()), "the flusher to render")
-    assert "no flush needed" in bob.log_view.value
+    assert "no flush needed" in bob.log_html()
 
 
 def test_the_flusher_renders_at_most_ten_times_a_second() -> None:
@@ -405,3 +409,80 @@ def test_messages_from_client_events_are_chat_messages(
     alice.client.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "me")
     entry = next(e for e in (wait_for_row(alice, "alice: me") and alice.entries()) if e.kind == "message")
     assert entry.sender == "alice" and entry.room == "general" and entry.own
+
+
+# --- the log keeps old rows' widgets; a lost connection is retried ---
+
+
+def test_new_rows_never_replace_the_widgets_of_old_ones() -> None:
+    log = LogPages()
+    try:
+        rows = [Entry("notice", f"row {number}", 0.0) for number in range(620)]
+        log.update(rows[:120], 120, "base64")
+        first_page = log.pages[0].box.children
+        log.update(rows[:130], 130, "base64")  # only the third page gains rows
+        assert log.pages[0].box.children == first_page and len(log.pages[2].box.children) == 30
+        texts = log.update(rows, 620, "base64")  # pages 10 to 12 reuse the slots of pages 0 to 2
+        assert texts[0].endswith("150 earlier messages hidden") and texts[1].endswith("row 150")
+        assert [page.number for page in log.pages] == [10, 11, 12, 3, 4, 5, 6, 7, 8, 9]
+        assert [page.box.layout.order for page in log.pages[:3]] == ["10", "11", "12"]  # time order on screen
+        assert "row 619" in log.html().split("row 150")[1]
+    finally:
+        log.close()
+
+
+def test_a_lost_connection_is_retried_until_the_server_is_back(
+    start_server: StartServer, chat: Callable[..., ChatWidget], tmp_path: Path
+) -> None:
+    server = start_server("sealed")
+    alice, bob = chat(server, "alice"), chat(server, "bob")
+    port = server.address[1]
+    server.stop()
+    for person in (alice, bob):
+        wait_for_row(person, "connection lost, reconnecting")
+    again = ChatServer("sealed", port=port, db=tmp_path / "again.db")
+    try:
+        again.start()
+        for person in (alice, bob):
+            wait_for_row(person, "-- reconnected")
+        alice.send("still here")
+        wait_for_row(bob, "alice: still here")
+        assert not any("signing key changed" in row for row in bob.log_rows())  # alice kept her key
+    finally:
+        for person in (alice, bob):
+            person.close()
+        again.stop()
+
+
+def test_reconnecting_gives_up_after_a_few_tries(start_server: StartServer) -> None:
+    server = start_server("sealed")
+    alice = ChatWidget(server, "alice", PASSWORD, iterations=FAST_ITERATIONS)
+    alice._reconnector._pauses = (0.05, 0.1)  # two quick tries instead of five slower ones
+    try:
+        server.stop()
+        row = wait_for_row(alice, "could not reconnect")
+        assert "!!" in row and "cannot connect" in row
+        assert not alice._reconnector.trying
+    finally:
+        alice.close()
+
+
+def test_closing_stops_reconnecting_and_its_thread(start_server: StartServer) -> None:
+    before = {t.ident for t in threading.enumerate() if t.ident is not None}
+    server = start_server("sealed")
+    alice = ChatWidget(server, "alice", PASSWORD, iterations=FAST_ITERATIONS)
+    server.stop()
+    wait_for_row(alice, "connection lost, reconnecting")
+    assert alice._reconnector.trying
+    alice.close()
+    assert not chatkit_threads(before)  # close() joined them all
+    assert not alice._reconnector.start()  # a closed widget never tries again
+
+
+def test_closing_a_widget_never_reconnects(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    alice = chat(start_server("sealed"), "alice")
+    alice.client.close()  # what ChatClient.close_all() and fresh_start() do
+    wait_for_row(alice, "-- disconnected")
+    time.sleep(0.7)  # longer than the first pause before a try
+    alice.flush()
+    assert not alice._reconnector.trying and not any("reconnect" in row for row in alice.log_rows())

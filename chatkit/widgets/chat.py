@@ -8,22 +8,27 @@ The input sends when ipywidgets reports its value: on Enter, and also when the b
 (ipywidgets 8 reports both the same way; it is how its maintainers recommend reading a line of input).
 
 The widget owns a ChatClient. The client's receiver thread only appends rows to a buffer; one flusher thread
-renders them (see throttle.py). Nothing here touches a socket or a key: attributes down, events up.
+renders them (see throttle.py) into a log that keeps the student's place when they scroll up (see log_pages.py).
+When the connection drops without the person closing it, the widget says so and builds a fresh client a few
+times (see reconnect.py). Nothing here touches a socket or a key: attributes down, events up.
 """
 
 import threading
+import time
 from typing import Any
 
 import ipywidgets as w
 
-from chatkit.client import ChatClient, ChatError, ChatMessage, Event
+from chatkit.client import ChatClient, ChatError, ChatMessage, Closed, Event
 from chatkit.server import ChatServer
 from chatkit.widgets import view
-from chatkit.widgets.chat_rows import Entry, entry_for, problem, render_log, title_html
+from chatkit.widgets.chat_rows import NOTICE, PROBLEM, Entry, entry_for, problem, title_html
+from chatkit.widgets.log_pages import LogPages
 from chatkit.widgets.look import badge_html
+from chatkit.widgets.reconnect import Reconnector
 from chatkit.widgets.throttle import Flusher, RowBuffer, held
 
-SHOWN_ROWS = 500  # rows rendered; older ones stay in the buffer but are not re-sent to the browser
+LOST = "connection lost, reconnecting"
 Address = tuple[str, int]
 
 
@@ -41,11 +46,13 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
     ) -> None:
         super().__init__(layout=w.Layout(border="1px solid #ccc", padding="6px", min_width="300px"))
         self.add_class("chatkit-chat")
-        self._lock = threading.Lock()  # guards _unread and _shown (callbacks may run on a kernel subshell thread)
+        self._lock = threading.Lock()  # guards _unread, _shown and swapping the client (callbacks run on many threads)
         self._unread, self._shown = 0, [""]
         self._buffer: RowBuffer[Entry] = RowBuffer()
+        self._password, self._iterations, self._was_connected = password, iterations, False
         self.client = make_client(server_or_address, name, password, room, mode, iterations)
         self._build(name, room)
+        self._reconnector = Reconnector(self._reconnect_once, self._report, name)
         self._flusher = Flusher(self._render, f"chat-{name}")
         self.client.listeners.append(self._on_event)
         view.register(self)
@@ -62,7 +69,8 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         self.encoding = w.ToggleButtons(options=["base64", "hex"], description="ciphertext")
         self.encoding.style.button_width = "72px"
         self.encoding.style.description_width = "initial"
-        self.log_view = w.HTML(layout=w.Layout(width="100%"))
+        self.log_pages = LogPages()
+        self.log_view = self.log_pages.view
         self.input = w.Text(placeholder="type a message, press Enter", layout=w.Layout(flex="1"))
         self.input.continuous_update = False  # the value arrives on Enter, not on every key
         self.send_button = w.Button(description="send", button_style="primary", layout=w.Layout(width="60px"))
@@ -87,6 +95,7 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         """Connect the client; a refusal becomes a red row instead of an exception."""
         try:
             self.client.connect()
+            self._was_connected = True
         except (ChatError, OSError) as error:
             if not any(entry.kind == "problem" for entry in self._buffer.snapshot()):
                 self._buffer.append(problem(f"could not connect: {error}"))
@@ -142,18 +151,47 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
             with self._lock:
                 self._unread += 1
         self._buffer.append(entry)
+        if isinstance(event, Closed) and self._lost(event) and self._reconnector.start():
+            self._buffer.append(Entry(PROBLEM, LOST, entry.time))
+        self._flusher.poke()
+
+    # --- a connection lost: try again with a fresh client ---
+
+    def _lost(self, event: Closed) -> bool:
+        """Tell whether a Closed means the connection dropped (not closed by the person, nor a refused first try)."""
+        return event.reason != "closed by you" and self._was_connected and not self._reconnector.closed
+
+    def _reconnect_once(self) -> None:
+        """Replace the lost client with a fresh one (same person, room and signing key) and connect it."""
+        old = self.client
+        identity = getattr(old.codec, "identity", None)  # sealed: the others keep trusting the same key
+        address = (old.host, old.port)
+        new = make_client(address, old.name, self._password, old.room, old.mode, self._iterations, identity)
+        new.listeners.append(self._on_event)
+        with self._lock:
+            if self._reconnector.closed:
+                raise ChatError("the widget was closed")
+            self.client = new
+        if self._on_event in old.listeners:
+            old.listeners.remove(self._on_event)
+        old.close()
+        new.connect()
+
+    def _report(self, text: str, ok: bool) -> None:
+        """Show how reconnecting ended, as a row."""
+        self._buffer.append(Entry(NOTICE if ok else PROBLEM, text, time.time()))
         self._flusher.poke()
 
     # --- rendering, by the flusher (or flush() in tests) ---
 
     def _render(self) -> None:
-        """Render the newest rows and the title, as one batch."""
-        texts, rows = render_log(self._buffer.snapshot(), self._buffer.total, self.encoding.value, SHOWN_ROWS)
+        """Render the rows that arrived since the last render, and the title."""
+        entries, total = self._buffer.numbered()
+        texts = self.log_pages.update(entries, total, self.encoding.value)
         with self._lock:
             self._shown, unread = texts, self._unread
-        with held(self.title, self.log_view):
+        with held(self.title):
             self.title.value = title_html(self.client.name, self.client.room, unread)
-            self.log_view.value = rows
 
     def flush(self) -> None:
         """Render now instead of waiting for the flusher (tests, and a toggle the student just clicked)."""
@@ -180,12 +218,25 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         title = f"{self.client.name} in {self.client.room} ({self.client.mode})"
         return "\n".join([title, *self.log_rows()[-20:]])
 
+    def log_html(self) -> str:
+        """Return the HTML of the rows shown at the last render, oldest first."""
+        return self.log_pages.html()
+
     def close(self) -> None:
-        """Close the client and the flusher, then the widget itself. Safe to call twice."""
-        client = getattr(self, "client", None)
-        view.close_parts(self, client, self._on_event)
-        if client is not None:
-            client.close()
+        """Stop reconnecting, close the client and the flusher, then the widget itself. Safe to call twice."""
+        reconnector = getattr(self, "_reconnector", None)
+        if reconnector is not None:
+            reconnector.stop()  # first, so no new client appears while we close
+            with self._lock:
+                client = self.client
+            client.close()  # wakes a try that waits in connect()
+            reconnector.close()
+        last: ChatClient | None = getattr(self, "client", None)
+        view.close_parts(self, last, self._on_event)
+        if last is not None:
+            last.close()
+        if hasattr(self, "log_pages"):
+            self.log_pages.close()
         super().close()
 
 
@@ -196,6 +247,7 @@ def make_client(
     room: str,
     mode: str | None,
     iterations: int | None,
+    identity: Any = None,
 ) -> ChatClient:
     """Build (not connect) the client: the mode defaults to the server's, or sealed for a bare address."""
     if isinstance(server_or_address, ChatServer):
@@ -204,4 +256,6 @@ def make_client(
     else:
         host, port = server_or_address
     options: dict[str, Any] = {} if iterations is None else {"iterations": iterations}
+    if identity is not None:
+        options["identity"] = identity
     return ChatClient(host, port, name, password, room, mode or "sealed", **options)

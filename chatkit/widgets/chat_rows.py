@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass
 
 from chatkit.client import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList
-from chatkit.widgets.look import MONO, clock, colour_of, escape, in_encoding, scrolling
+from chatkit.widgets.look import MONO, clock, colour_of, escape, in_encoding
 
 MESSAGE, PROBLEM, NOTICE = "message", "problem", "notice"
 
@@ -87,15 +87,6 @@ def row_html(entry: Entry, encoding: str) -> str:
 def hidden_text(hidden: int) -> str:
     """Say how many older rows are not rendered."""
     return f"... {hidden} earlier messages hidden" if hidden else ""
-
-
-def render_log(entries: list[Entry], total: int, encoding: str, shown: int) -> tuple[list[str], str]:
-    """Render the last `shown` rows as plain-text lines and as one scrolling HTML block; say how many are hidden."""
-    entries = entries[-shown:]
-    hidden = hidden_text(total - len(entries))
-    texts = ([hidden] if hidden else []) + [row_text(entry, encoding) for entry in entries]
-    rows = (f"<div>{escape(hidden)}</div>" if hidden else "") + "".join(row_html(entry, encoding) for entry in entries)
-    return texts, scrolling(rows)
 
 
 def title_html(name: str, room: str, unread: int) -> str:

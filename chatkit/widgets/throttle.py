@@ -39,6 +39,11 @@ class RowBuffer(Generic[Row]):
         with self._lock:
             return list(self._rows)
 
+    def numbered(self) -> tuple[list[Row], int]:
+        """Return a copy of the rows, oldest first, and how many were ever appended, read together."""
+        with self._lock:
+            return list(self._rows), self.total
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._rows)

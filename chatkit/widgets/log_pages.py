@@ -1,0 +1,113 @@
+"""A chat log in the browser that keeps the student's place: rows are small HTML widgets on pages that never move.
+
+ipywidgets 8 keeps the views of a box's children only up to the first child that changed. Prepending a row, or
+dropping the oldest one, would rebuild every row and throw a student who scrolled up back to the bottom. So the
+log has a fixed list of pages; a page only ever gains rows at its end, and once every page is full the oldest one
+is emptied and reused for the newest rows (CSS `order` keeps the pages in time order). The scrolling box is a
+reversed column: the browser keeps the bottom in view while the student is there, and their place when not.
+"""
+
+from dataclasses import dataclass, field
+
+import ipywidgets as w
+from ipywidgets.widgets.widget_string import HTMLStyle
+
+from chatkit.widgets.chat_rows import Entry, hidden_text, row_html, row_text
+from chatkit.widgets.throttle import held
+
+ROWS_PER_PAGE = 50
+PAGES = 10  # at most 500 rows in the browser; older rows stay in the buffer only
+Row = tuple[Entry, w.HTML]
+
+
+@dataclass(eq=False)
+class Page:
+    """One block of ROWS_PER_PAGE consecutive rows, in a box of its own."""
+
+    box: w.VBox
+    number: int = -1  # which block of rows it holds (row n is in block n // ROWS_PER_PAGE); -1 for none yet
+    rows: list[Row] = field(default_factory=list)
+
+
+def first_shown(total: int) -> int:
+    """Return the number of the oldest row shown when `total` rows have arrived (whole pages only)."""
+    newest_page = (total - 1) // ROWS_PER_PAGE if total else 0
+    return max(0, newest_page - PAGES + 1) * ROWS_PER_PAGE
+
+
+class LogPages:
+    """The log's widgets: a scrolling box, the 'hidden' line, and PAGES pages of row widgets."""
+
+    def __init__(self, height: str = "320px") -> None:
+        self._row_layout = w.Layout(width="100%")  # shared by every row: one model, not one per row
+        self._row_style = HTMLStyle()
+        self._encoding = "base64"
+        self.hidden = w.HTML(layout=w.Layout(order="-1"))
+        self.pages = [Page(w.VBox(layout=w.Layout(order="0", width="100%"))) for _ in range(PAGES)]
+        inner = w.VBox([self.hidden, *(page.box for page in self.pages)], layout=w.Layout(width="100%"))
+        outer = w.Layout(max_height=height, overflow="hidden auto", flex_flow="column-reverse", width="100%")
+        self.view = w.VBox([inner], layout=outer)
+
+    def update(self, entries: list[Entry], total: int, encoding: str) -> list[str]:
+        """Show the newest rows (`entries` oldest first, `total` ever appended) and return them as plain text."""
+        start = max(first_shown(total), total - len(entries))
+        self._recode(encoding)
+        changed: list[Page] = []
+        gone: list[w.HTML] = []
+        for number in range(start // ROWS_PER_PAGE, (total - 1) // ROWS_PER_PAGE + 1 if total else 0):
+            page = self.pages[number % PAGES]
+            if page.number != number:
+                gone += self._reuse(page, number)
+                changed.append(page)
+            if self._fill(page, entries, total, start) and page not in changed:
+                changed.append(page)
+        with held(self.hidden, *(page.box for page in changed)):
+            self.hidden.value = f'<div style="color:#777">{hidden_text(start)}</div>' if start else ""
+            for page in changed:
+                page.box.children = tuple(widget for _, widget in page.rows)
+        for widget in gone:  # after the pages let go of them
+            widget.close()
+        first = total - len(entries)
+        return ([hidden_text(start)] if start else []) + [
+            row_text(entry, encoding) for entry in entries[start - first :]
+        ]
+
+    def _reuse(self, page: Page, number: int) -> list[w.HTML]:
+        """Empty a page for block `number`; return its old row widgets, to close once the browser lets go."""
+        old = [widget for _, widget in page.rows]
+        page.number, page.rows = number, []
+        page.box.layout.order = str(number)
+        return old
+
+    def _fill(self, page: Page, entries: list[Entry], total: int, start: int) -> bool:
+        """Add the page's rows that arrived since the last update; say whether any did."""
+        first = total - len(entries)
+        begin = max(page.number * ROWS_PER_PAGE + len(page.rows), start)
+        end = min(total, (page.number + 1) * ROWS_PER_PAGE)
+        for entry in entries[begin - first : end - first]:
+            widget = w.HTML(row_html(entry, self._encoding), layout=self._row_layout, style=self._row_style)
+            page.rows.append((entry, widget))
+        return begin < end
+
+    def _recode(self, encoding: str) -> None:
+        """Show every row's ciphertext in the encoding asked for, if it changed."""
+        if encoding == self._encoding:
+            return
+        self._encoding = encoding
+        for page in self.pages:
+            for entry, widget in page.rows:
+                widget.value = row_html(entry, encoding)
+
+    def html(self) -> str:
+        """Return the HTML of the rows shown, oldest first (what tests read)."""
+        pages = sorted((page for page in self.pages if page.rows), key=lambda page: page.number)
+        return "".join(widget.value for page in pages for _, widget in page.rows)
+
+    def close(self) -> None:
+        """Close every widget of the log."""
+        for page in self.pages:
+            for _, widget in page.rows:
+                widget.close()
+            page.box.close()
+        for part in (self.hidden, *self.view.children, self.view, self._row_layout, self._row_style):
+            part.close()
