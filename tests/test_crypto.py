@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatkit.crypto import classic, kdf, labels, sealed, signing
+from chatkit.crypto import classic, kdf, labels, lengths, sealed, signing
 from chatkit.crypto.errors import BadPadding, BadSignature, CannotDecrypt
 
 KEY = bytes(range(32))  # a fixed key keeps tests fast and repeatable; the KDF has its own tests
@@ -323,3 +323,20 @@ def test_fingerprint_is_four_groups_of_five_hex_digits() -> None:
     assert printed.replace(" ", "") == hashlib.sha256(public).hexdigest()[:20]
     assert signing.fingerprint(public) == printed
     assert signing.fingerprint(signing.public_bytes(signing.new_identity())) != printed
+
+
+@pytest.mark.parametrize("size", [0, 1, 30, 31, 32, 33, 100])
+def test_length_padding_round_trips_to_whole_buckets(size: int) -> None:
+    data = bytes(range(size % 7)) * (size // 7) + bytes(size % 7)  # ends in zero bytes sometimes, on purpose
+    padded = lengths.pad_to_bucket(data)
+    assert len(padded) % lengths.BUCKET_BYTES == 0 and len(padded) > len(data)
+    assert lengths.unpad_bucket(padded) == data
+
+
+def test_short_answers_pad_to_the_same_length() -> None:
+    assert len(lengths.pad_to_bucket(b"yes")) == len(lengths.pad_to_bucket(b"no")) == lengths.BUCKET_BYTES
+
+
+def test_padding_without_its_marker_is_refused() -> None:
+    with pytest.raises(CannotDecrypt):
+        lengths.unpad_bucket(bytes(32))

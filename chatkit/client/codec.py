@@ -2,7 +2,8 @@
 
 ClassicCodec: the original design: one key from the shared password and a static salt; AES-CBC, no MAC.
 SealedCodec: a key per room from its random salt; AES-GCM with the header (room, sender, counter, time) as
-associated data; every message signed with the sender's Ed25519 key; counters that must only go up.
+associated data; text padded to 32-byte buckets; every message signed with the sender's Ed25519 key; counters
+that must only go up.
 """
 
 import itertools
@@ -10,7 +11,7 @@ import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from chatkit.crypto import BadSignature, CannotDecrypt, classic, kdf, labels, sealed, signing
+from chatkit.crypto import BadSignature, CannotDecrypt, classic, kdf, labels, lengths, sealed, signing
 from chatkit.protocol import Frame, b64, header_bytes, unb64
 
 CANNOT_DECRYPT = "could not decrypt: wrong password or tampered message"
@@ -82,7 +83,8 @@ class SealedCodec:
         """Encrypt and sign text, binding it to this room, this sender, a fresh counter and the time."""
         counter, sent_at = next(self._counter), round(time.time(), 3)
         header = header_bytes(room, name, counter, sent_at)
-        nonce, ciphertext = sealed.seal(self.keys[room], text.encode(), labels.MESSAGE_AD, header)
+        padded = lengths.pad_to_bucket(text.encode())  # "yes" and "no" look alike on the wire
+        nonce, ciphertext = sealed.seal(self.keys[room], padded, labels.MESSAGE_AD, header)
         signature = signing.sign(self.identity, labels.MESSAGE_SIGNATURE, header + nonce + ciphertext)
         return {
             "type": "say",
@@ -110,8 +112,8 @@ class SealedCodec:
             )
         except BadSignature:
             raise CannotDecrypt(CANNOT_DECRYPT) from None
-        plaintext = sealed.open_sealed(self.keys[room], nonce, ciphertext, labels.MESSAGE_AD, header)
-        return plaintext.decode("utf-8", errors="replace")
+        padded = sealed.open_sealed(self.keys[room], nonce, ciphertext, labels.MESSAGE_AD, header)
+        return lengths.unpad_bucket(padded).decode("utf-8", errors="replace")
 
     def is_replay(self, message: Frame) -> bool:
         """Return True if this (room, sender) already sent this counter or a later one; else remember it."""

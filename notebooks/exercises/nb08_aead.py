@@ -8,7 +8,7 @@ sender's Ed25519 signature covers header, nonce and ciphertext. Change any of th
 import base64  # noqa: F401 (the stub keeps the imports a solution needs)
 from typing import Any
 
-from chatkit.crypto import BadSignature, CannotDecrypt, labels, sealed, signing  # noqa: F401
+from chatkit.crypto import BadSignature, CannotDecrypt, labels, lengths, sealed, signing  # noqa: F401
 from chatkit.protocol import header_bytes  # noqa: F401
 
 Frame = dict[str, Any]
@@ -27,7 +27,8 @@ def parts(frame: Frame) -> dict[str, bytes]:
 def open_message(key: bytes, frame: Frame) -> str:
     """Check and decrypt a sealed message with the room key, or raise CannotDecrypt.
 
-    AES-GCM, with labels.MESSAGE_AD + header as associated data: sealed.open_sealed does exactly that.
+    AES-GCM, with labels.MESSAGE_AD + header as associated data: sealed.open_sealed does exactly that. The text
+    inside is padded to a 32-byte bucket: lengths.unpad_bucket takes the padding off.
     """
     raise NotImplementedError("your code here: replace this line")
 

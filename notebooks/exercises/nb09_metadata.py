@@ -1,7 +1,7 @@
 """Notebook 09, exercises: what a sealed server still learns without reading a single message.
 
-The sealed server stores and relays ciphertext only, but each row and each line still says who, where, when and how
-long. You get what the server operator (or whoever copies its database) gets.
+The sealed server stores and relays ciphertext only, but each row and each line still says who, where, when and
+roughly how long. You get what the server operator (or whoever copies its database) gets.
 """
 
 # The stubs need these imports too (ruff would call them unused there): your solution uses them.
@@ -10,16 +10,21 @@ import json  # noqa: F401
 import sqlite3  # noqa: F401
 from contextlib import closing  # noqa: F401
 
-GCM_TAG_BYTES = 16  # AES-GCM appends a 16-byte tag to the ciphertext; it adds no padding
+GCM_TAG_BYTES = 16  # AES-GCM appends a 16-byte tag to the ciphertext
+BUCKET_BYTES = 32  # the sealed client pads every text to a whole number of 32-byte buckets before sealing
 
 
-def sealed_plaintext_length(token: str) -> int:
-    """Return the length in bytes of the plaintext inside a sealed message's base64 `ciphertext` field."""
+def sealed_padded_length(token: str) -> int:
+    """Return how many padded plaintext bytes a sealed message's base64 `ciphertext` field carries.
+
+    That is the text's length rounded up to a whole bucket (a marker byte always comes after the text), and it is
+    all about size that the server learns.
+    """
     raise NotImplementedError("your code here: replace this line")
 
 
 def stored_metadata(db_path: str) -> list[tuple[str, str, str, int]]:
-    """Return (room, sender, sent_at, plaintext length) for every stored message, oldest first.
+    """Return (room, sender, sent_at, padded length) for every stored message, oldest first.
 
     The `messages` table has columns room, sender, sent_at and payload; in sealed mode the payload is a JSON object
     whose `ciphertext` field is base64.

@@ -68,6 +68,17 @@ class NotebookPage:
         self.menu("Run", "Run All Above Selected Cell")
         self.wait_until_idle(self.code[-2] if len(self.code) > 1 else None)
 
+    def run_above(self, index: int) -> None:
+        """Run every cell above cell `index`, then wait for the kernel."""
+        self.select(index)
+        self.menu("Run", "Run All Above Selected Cell")
+        self.wait_until_idle(max(code for code in self.code if code < index))
+
+    def run_cell(self, index: int) -> None:
+        """Run cell `index` with Ctrl+Enter (it stays selected); do not wait."""
+        self.select(index)
+        self.page.keyboard.press("Control+Enter")
+
     def run_cleanup(self) -> None:
         """Run the last code cell (the notebook's cleanup) with Ctrl+Enter, then wait for the kernel."""
         self.select(self.code[-1])

@@ -7,6 +7,7 @@ from types import ModuleType
 
 from chatkit.client import ChatClient
 from chatkit.client.events import ChatMessage, Wire
+from chatkit.crypto import lengths
 from chatkit.lab import Stage
 
 Load = Callable[[str], ModuleType]
@@ -26,25 +27,29 @@ def received_lines(person: ChatClient) -> list[str]:
     return [e.line for e in list(person.history) if isinstance(e, Wire) and e.direction == "received"]
 
 
-def test_sealed_plaintext_length_from_a_live_message(exercise: Load, stage_factory: StageFactory) -> None:
+def padded(size: int) -> int:
+    """The padded length of a text of `size` bytes: the text and a marker byte, rounded up to 32."""
+    return len(lengths.pad_to_bucket(bytes(size)))
+
+
+def test_sealed_padded_length_from_a_live_message(exercise: Load, stage_factory: StageFactory) -> None:
     stage = stage_factory("sealed", iterations=FAST)
     person = stage.client(f"p{secrets.token_hex(3)}")
-    for size in (1, 15, 16, 17, secrets.randbelow(200) + 1):
-        text = "x" * size
-        token = json.loads(say_and_wait(person, text).line)["ciphertext"]
-        assert exercise("nb09_metadata").sealed_plaintext_length(token) == size
+    for size in (1, 31, 32, 63, secrets.randbelow(200) + 1):
+        token = json.loads(say_and_wait(person, "x" * size).line)["ciphertext"]
+        assert exercise("nb09_metadata").sealed_padded_length(token) == padded(size)
 
 
 def test_stored_metadata_without_the_key(exercise: Load, stage_factory: StageFactory) -> None:
     stage = stage_factory("sealed", iterations=FAST)
     name, room = f"u{secrets.token_hex(3)}", f"r{secrets.token_hex(3)}"
     person = stage.client(name, room=room)
-    texts = [secrets.token_hex(secrets.randbelow(20) + 1) for _ in range(3)]
+    texts = [secrets.token_hex(secrets.randbelow(40) + 1) for _ in range(3)]
     for text in texts:
         say_and_wait(person, text)
     stage.server.log.flush()  # the server writes on its own thread: make sure every row is on disk
     rows = exercise("nb09_metadata").stored_metadata(stage.server.db_path)
-    assert [(r[0], r[1], r[3]) for r in rows] == [(room, name, len(text)) for text in texts]
+    assert [(r[0], r[1], r[3]) for r in rows] == [(room, name, padded(len(text))) for text in texts]
     stored = [row.sent_at for row in stage.server.recent(10)]
     assert [r[2] for r in rows] == stored
 
