@@ -35,16 +35,22 @@ def first_shown(total: int) -> int:
     return max(0, newest_page - PAGES + 1) * ROWS_PER_PAGE
 
 
+def framed(entry: Entry, encoding: str) -> str:
+    """Render a row for an HTML widget, in normal lines (the widget's own line height suits a one-line label)."""
+    return f'<div style="line-height:1.35">{row_html(entry, encoding)}</div>'
+
+
 class LogPages:
     """The log's widgets: a scrolling box, the 'hidden' line, and PAGES pages of row widgets."""
 
     def __init__(self, height: str = "320px") -> None:
-        self._row_layout = w.Layout(width="100%")  # shared by every row: one model, not one per row
+        self._row_layout = w.Layout(width="100%", margin="0")  # shared by every row: one model, not one per row
         self._row_style = HTMLStyle()
         self._encoding = "base64"
         self.hidden = w.HTML(layout=w.Layout(order="-1"))
         self.pages = [Page(w.VBox(layout=w.Layout(order="0", width="100%"))) for _ in range(PAGES)]
-        inner = w.VBox([self.hidden, *(page.box for page in self.pages)], layout=w.Layout(width="100%"))
+        inner_layout = w.Layout(width="100%", flex="0 0 auto")  # never shrink to the box: let the box scroll
+        inner = w.VBox([self.hidden, *(page.box for page in self.pages)], layout=inner_layout)
         outer = w.Layout(max_height=height, overflow="hidden auto", flex_flow="column-reverse", width="100%")
         self.view = w.VBox([inner], layout=outer)
 
@@ -85,7 +91,7 @@ class LogPages:
         begin = max(page.number * ROWS_PER_PAGE + len(page.rows), start)
         end = min(total, (page.number + 1) * ROWS_PER_PAGE)
         for entry in entries[begin - first : end - first]:
-            widget = w.HTML(row_html(entry, self._encoding), layout=self._row_layout, style=self._row_style)
+            widget = w.HTML(framed(entry, self._encoding), layout=self._row_layout, style=self._row_style)
             page.rows.append((entry, widget))
         return begin < end
 
@@ -96,7 +102,7 @@ class LogPages:
         self._encoding = encoding
         for page in self.pages:
             for entry, widget in page.rows:
-                widget.value = row_html(entry, encoding)
+                widget.value = framed(entry, encoding)
 
     def html(self) -> str:
         """Return the HTML of the rows shown, oldest first (what tests read)."""
