@@ -10,11 +10,8 @@ every failure as a Problem: nothing goes wrong silently in a thread nobody sees.
 """
 
 import socket
-import sys
 import threading
-import traceback
 import weakref
-from collections import deque
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -23,11 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from chatkit import protocol
 from chatkit.client.codec import CANNOT_DECRYPT, ClassicCodec, SealedCodec
 from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList, Wire
+from chatkit.client.inbox import Inbox
 from chatkit.crypto import CannotDecrypt, kdf
 from chatkit.protocol import Frame, ProtocolError
 
 CONNECT_SECONDS = 10.0
-HISTORY = 20_000  # events kept for wait_for(); older ones are forgotten
 
 
 class ChatError(RuntimeError):
@@ -58,9 +55,9 @@ class ChatClient:
     ) -> None:
         self.host, self.port, self.name, self.room = host, port, name, room
         self.codec = make_codec(mode, password, iterations, identity)
-        self.listeners: list[Callable[[Event], None]] = [on_event] if on_event else []
-        self.history: deque[Event] = deque(maxlen=HISTORY)
-        self._changed = threading.Condition()
+        self.inbox = Inbox([on_event] if on_event else [])
+        self.listeners = self.inbox.listeners  # append a callback to hear about every event as it happens
+        self.history = self.inbox.history  # every event so far, oldest first (bounded)
         self._in_room = threading.Event()
         self._ended = threading.Event()
         self._send_lock = threading.Lock()
@@ -164,15 +161,14 @@ class ChatClient:
 
     def wait_for(self, matches: Callable[[Event], bool], timeout: float = 10.0) -> Event:
         """Return the first event so far or to come that `matches`; raise ChatError after `timeout` seconds."""
-        with self._changed:
-            found = self._changed.wait_for(lambda: next((e for e in self.history if matches(e)), None), timeout)
+        found = self.inbox.wait_for(matches, timeout)
         if found is None:
             raise ChatError(f"{self.name}: no matching event within {timeout} s")
         return found
 
     def messages(self) -> list[ChatMessage]:
         """Return the chat messages received so far."""
-        return [event for event in list(self.history) if isinstance(event, ChatMessage)]
+        return self.inbox.messages()
 
     # --- the wire ---
 
@@ -190,10 +186,7 @@ class ChatClient:
         """Wait until the server has confirmed our room; raise the server's refusal if there was one."""
         if self._in_room.wait(CONNECT_SECONDS) and not self._ended.is_set():
             return
-        events = list(reversed(self.history))
-        problem = next((e for e in events if isinstance(e, Problem)), None) or next(
-            (e for e in events if isinstance(e, Closed)), None
-        )
+        problem = self.inbox.latest(Problem, Closed)
         self.close()
         raise ChatError(f"{self.name}: {doing} failed: {_describe(problem)}")
 
@@ -226,15 +219,8 @@ class ChatClient:
             handler(self, frame, text)
 
     def _emit(self, event: Event) -> None:
-        """Record an event, wake waiters, and pass it to every listener (a failing listener is reported)."""
-        with self._changed:
-            self.history.append(event)
-            self._changed.notify_all()
-        for listener in list(self.listeners):
-            try:
-                listener(event)
-            except Exception:  # a bug in a listener must not kill the receiver thread
-                traceback.print_exc(file=sys.stderr)
+        """Report an event to the inbox (its history, its waiters and its listeners)."""
+        self.inbox.put(event)
 
     # --- one handler per kind of message from the server ---
 

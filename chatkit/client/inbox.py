@@ -1,0 +1,49 @@
+"""Where a client's events go: a bounded history that can be waited on, and the listeners that are told at once.
+
+The receiver thread puts every event here. Listeners (a widget, the terminal client) hear about it immediately;
+tests and notebooks can instead wait for the event they expect, with a time limit.
+"""
+
+import sys
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable
+
+from chatkit.client.events import ChatMessage, Event
+
+HISTORY = 20_000  # events kept for wait_for(); older ones are forgotten
+
+
+class Inbox:
+    """Events in the order they happened, plus the listeners to tell about each one."""
+
+    def __init__(self, listeners: list[Callable[[Event], None]]) -> None:
+        self.listeners = listeners
+        self.history: deque[Event] = deque(maxlen=HISTORY)
+        self._changed = threading.Condition()
+
+    def put(self, event: Event) -> None:
+        """Record an event, wake waiters, and pass it to every listener (a failing listener is reported)."""
+        with self._changed:
+            self.history.append(event)
+            self._changed.notify_all()
+        for listener in list(self.listeners):
+            try:
+                listener(event)
+            except Exception:  # a bug in a listener must not kill the receiver thread
+                traceback.print_exc(file=sys.stderr)
+
+    def wait_for(self, matches: Callable[[Event], bool], timeout: float) -> Event | None:
+        """Return the first event so far or to come that `matches`, or None after `timeout` seconds."""
+        with self._changed:
+            return self._changed.wait_for(lambda: next((e for e in self.history if matches(e)), None), timeout)
+
+    def messages(self) -> list[ChatMessage]:
+        """Return the chat messages received so far."""
+        return [event for event in list(self.history) if isinstance(event, ChatMessage)]
+
+    def latest(self, *kinds: type) -> Event | None:
+        """Return the most recent event of the first kind that has one (e.g. a Problem, else a Closed)."""
+        events = list(reversed(self.history))
+        return next((e for kind in kinds for e in events if isinstance(e, kind)), None)
