@@ -37,7 +37,7 @@ def first_shown(total: int) -> int:
 
 def framed(entry: Entry, encoding: str) -> str:
     """Render a row for an HTML widget, in normal lines (the widget's own line height suits a one-line label)."""
-    return f'<div style="line-height:1.35">{row_html(entry, encoding)}</div>'
+    return f'<div style="line-height:18px">{row_html(entry, encoding)}</div>'
 
 
 class LogPages:
