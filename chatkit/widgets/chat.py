@@ -249,7 +249,11 @@ def make_client(
     iterations: int | None,
     identity: Any = None,
 ) -> ChatClient:
-    """Build (not connect) the client: the mode defaults to the server's, or sealed for a bare address."""
+    """Build (not connect) the client; the mode defaults to the server's (sealed for a bare address).
+
+    `identity` is a sealed client's signing key: a reconnecting widget passes its old one, so the others see the
+    same person come back rather than a "signing key changed" warning.
+    """
     if isinstance(server_or_address, ChatServer):
         host, port = server_or_address.address
         mode = mode or server_or_address.mode.name

@@ -36,7 +36,11 @@ def first_shown(total: int) -> int:
 
 
 def framed(entry: Entry, encoding: str) -> str:
-    """Render a row for an HTML widget, in normal lines (the widget's own line height suits a one-line label)."""
+    """Render a row for an HTML widget, in lines of whole pixels.
+
+    The widget's own line height suits a one-line label. Whole pixels matter: with fractional row heights, Chrome
+    can leave a log scrolled back down a pixel short of its end, and then it stops following new rows.
+    """
     return f'<div style="line-height:18px">{row_html(entry, encoding)}</div>'
 
 
@@ -58,25 +62,28 @@ class LogPages:
         """Show the newest rows (`entries` oldest first, `total` ever appended) and return them as plain text."""
         start = max(first_shown(total), total - len(entries))
         self._recode(encoding)
-        changed: list[Page] = []
-        gone: list[w.HTML] = []
-        for number in range(start // ROWS_PER_PAGE, (total - 1) // ROWS_PER_PAGE + 1 if total else 0):
-            page = self.pages[number % PAGES]
-            if page.number != number:
-                gone += self._reuse(page, number)
-                changed.append(page)
-            if self._fill(page, entries, total, start) and page not in changed:
-                changed.append(page)
-        with held(self.hidden, *(page.box for page in changed)):
+        changed, gone = self._catch_up(entries, total, start)
+        with held(self.hidden, *(page.box for page in changed)):  # the pages that changed, in one batch
             self.hidden.value = f'<div style="color:#777">{hidden_text(start)}</div>' if start else ""
             for page in changed:
                 page.box.children = tuple(widget for _, widget in page.rows)
         for widget in gone:  # after the pages let go of them
             widget.close()
-        first = total - len(entries)
-        return ([hidden_text(start)] if start else []) + [
-            row_text(entry, encoding) for entry in entries[start - first :]
-        ]
+        shown = entries[start - (total - len(entries)) :]
+        return ([hidden_text(start)] if start else []) + [row_text(entry, encoding) for entry in shown]
+
+    def _catch_up(self, entries: list[Entry], total: int, start: int) -> tuple[list[Page], list[w.HTML]]:
+        """Give each page from row `start` on its new rows; return the pages that changed and the widgets let go."""
+        changed: list[Page] = []
+        gone: list[w.HTML] = []
+        for number in range(start // ROWS_PER_PAGE, (total - 1) // ROWS_PER_PAGE + 1 if total else 0):
+            page = self.pages[number % PAGES]
+            reused = page.number != number
+            if reused:
+                gone += self._reuse(page, number)
+            if self._fill(page, entries, total, start) or reused:
+                changed.append(page)
+        return changed, gone
 
     def _reuse(self, page: Page, number: int) -> list[w.HTML]:
         """Empty a page for block `number`; return its old row widgets, to close once the browser lets go."""
