@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from chatkit.client import ChatClient
 from chatkit.lab.relay import Relay
-from chatkit.server import ChatServer
+from chatkit.server import ChatServer, Limits
 
 NOTEBOOK_ITERATIONS = 20_000  # sealed clients in notebooks: quick to derive; the real default is 600,000
 
@@ -62,12 +62,13 @@ class Stage:
         padding_oracle: bool = False,
         iterations: int = NOTEBOOK_ITERATIONS,
         db: str | Path | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.mode = mode
         self.password = password or random_password()
         self.iterations = iterations
         server_password = self.password if mode == "classic" else None  # the sealed server never gets it
-        self.server = ChatServer(mode, password=server_password, padding_oracle=padding_oracle, db=db)
+        self.server = ChatServer(mode, password=server_password, padding_oracle=padding_oracle, db=db, limits=limits)
         self.clients: list[ChatClient] = []
         self.relays: list[Relay] = []
         self.widgets: list[Any] = []  # ChatWidgets, typed loosely so the lab does not need ipywidgets
