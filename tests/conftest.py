@@ -1,5 +1,6 @@
 """Shared fixtures: real servers on ephemeral loopback ports, real clients, real SQLite files, all cleaned up."""
 
+import time
 from collections.abc import Callable, Iterator
 from itertools import count
 from pathlib import Path
@@ -53,3 +54,13 @@ def connect() -> Iterator[Connect]:
     yield make
     for client in clients:
         client.close()
+
+
+def eventually(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
+    """Poll a condition until it holds or the time is up; return whether it held (for asserts with a message)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()

@@ -3,8 +3,7 @@ server gives back its threads and memory when people leave. Every wait is bounde
 
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import psutil
 import pytest
@@ -15,22 +14,12 @@ from chatkit.crypto import classic, kdf
 from chatkit.server import ChatServer
 from chatkit.server.member import Limits, TokenBucket
 
-from .conftest import PASSWORD, Connect, StartServer
+from .conftest import PASSWORD, Connect, StartServer, eventually
 
 WAIT_SECONDS = 20.0
 KEY = kdf.classic_key(PASSWORD)
 FAST = {"lines_per_second": 10_000.0, "burst_lines": 10_000}  # alice may send as fast as she likes here
 MAX_BIG_MESSAGES = 3000  # ~4 KB lines: enough to fill the kernel's buffers (up to 4 MB each way on Linux)
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = WAIT_SECONDS) -> bool:
-    """Poll a condition until it holds or time runs out; return whether it held."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def raw_member(server: ChatServer, name: str, receive_buffer: int | None = None) -> socket.socket:
@@ -66,7 +55,7 @@ def test_bucket_allows_a_burst_then_refuses() -> None:
 def test_bucket_refills_over_time() -> None:
     bucket = TokenBucket(per_second=1000.0, burst=1)
     assert bucket.take()
-    assert wait_until(bucket.take, 5.0)
+    assert eventually(bucket.take, 5.0)
 
 
 # --- a flooder ---
@@ -77,13 +66,13 @@ def test_flooder_is_rate_limited_while_others_keep_chatting(start_server: StartS
     flooder, alice, bob = connect(server, "flooder"), connect(server, "alice"), connect(server, "bob")
     for number in range(100):
         flooder.send(f"flood {number}")
-    assert wait_until(lambda: len(problems(flooder, "rate_limited")) + len(said(flooder, "flooder")) >= 100)
+    assert eventually(lambda: len(problems(flooder, "rate_limited")) + len(said(flooder, "flooder")) >= 100)
     refused, relayed = problems(flooder, "rate_limited"), said(flooder, "flooder")
     assert refused and "refused" in refused[0].text
     assert len(refused) + len(relayed) == 100  # every line either went through or was refused out loud
     alice.send("still here")
     bob.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "still here", WAIT_SECONDS)
-    assert wait_until(lambda: len(said(bob, "flooder")) == len(relayed))
+    assert eventually(lambda: len(said(bob, "flooder")) == len(relayed))
     stored = [row for row in server.recent(200) if row.sender == "flooder"]
     assert len(stored) == len(relayed)  # refused lines are neither relayed nor stored
 
@@ -104,13 +93,13 @@ def test_stalled_reader_is_dropped_and_does_not_hold_up_the_room(
     server, alice, bob = stalled_room
     sleepy = raw_member(server, "sleepy", receive_buffer=4096)  # greets, then never reads a byte
     try:
-        assert wait_until(lambda: "sleepy" in server.roster()["general"])
+        assert eventually(lambda: "sleepy" in server.roster()["general"])
         sent = 0
         while "sleepy" in server.roster()["general"] and sent < MAX_BIG_MESSAGES:
             alice.send(f"{sent:04d} " + "x" * 3000)
             sent += 1
-        assert wait_until(lambda: "sleepy" not in server.roster()["general"])
-        assert wait_until(lambda: len(said(bob, "alice")) == sent)  # bob got everything, in spite of sleepy
+        assert eventually(lambda: "sleepy" not in server.roster()["general"])
+        assert eventually(lambda: len(said(bob, "alice")) == sent)  # bob got everything, in spite of sleepy
         left = bob.wait_for(lambda e: isinstance(e, Notice) and e.text.startswith("sleepy left"), WAIT_SECONDS)
         assert "dropped by the server" in left.text  # type: ignore[union-attr]
     finally:
@@ -122,7 +111,7 @@ def test_outbox_limit_drops_a_member_who_falls_too_far_behind(start_server: Star
     alice, bob = connect(server, "alice"), connect(server, "bob")
     sleepy = raw_member(server, "sleepy", receive_buffer=4096)
     try:
-        assert wait_until(lambda: "sleepy" in server.roster()["general"])
+        assert eventually(lambda: "sleepy" in server.roster()["general"])
         for number in range(MAX_BIG_MESSAGES):
             if "sleepy" not in server.roster()["general"]:
                 break
@@ -142,16 +131,16 @@ def test_threads_and_memory_return_after_200_connections(start_server: StartServ
     threads_before, rss_before = threading.active_count(), process.memory_info().rss
     socks = [raw_member(server, f"visitor{number}") for number in range(200)]
     try:
-        assert wait_until(lambda: len(server.roster()["general"]) == 200)
+        assert eventually(lambda: len(server.roster()["general"]) == 200)
         assert threading.active_count() >= threads_before + 200  # a reader thread each
         rss_peak = process.memory_info().rss
     finally:
         for sock in socks:
             sock.close()
-    assert wait_until(lambda: server.roster()["general"] == [])
-    assert wait_until(lambda: threading.active_count() <= threads_before), [t.name for t in threading.enumerate()]
+    assert eventually(lambda: server.roster()["general"] == [])
+    assert eventually(lambda: threading.active_count() <= threads_before), [t.name for t in threading.enumerate()]
     grown_at_peak = max(rss_peak - rss_before, 0)
-    assert wait_until(lambda: process.memory_info().rss - rss_before <= max(4 << 20, grown_at_peak // 2), 10.0)
+    assert eventually(lambda: process.memory_info().rss - rss_before <= max(4 << 20, grown_at_peak // 2), 10.0)
 
 
 def test_connections_get_keepalive_timings(start_server: StartServer, connect: Connect) -> None:
@@ -168,6 +157,6 @@ def test_idle_members_hold_no_writer_thread(start_server: StartServer, connect: 
     alice, bob = connect(server, "alice"), connect(server, "bob")
     alice.send("hello")
     bob.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "hello", WAIT_SECONDS)
-    assert wait_until(lambda: not any(t.name.startswith("chatkit-writer") for t in threading.enumerate()))
+    assert eventually(lambda: not any(t.name.startswith("chatkit-writer") for t in threading.enumerate()))
     alice.ask_who()  # the server still answers once its writers have ended
     alice.wait_for(lambda e: isinstance(e, Members), WAIT_SECONDS)

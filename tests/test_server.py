@@ -3,7 +3,6 @@
 import socket
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,12 @@ import pytest
 from chatkit.client import ChatMessage
 from chatkit.server import ChatServer
 
-from .conftest import PASSWORD, Connect, StartServer
+from .conftest import PASSWORD, Connect, StartServer, eventually
 
 
 def new_threads(before: set[threading.Thread]) -> set[threading.Thread]:
     """Return the live threads started since `before`, clients' receivers left out."""
     return {t for t in threading.enumerate() if t not in before and not t.name.startswith("chatkit-client")}
-
-
-def eventually(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
-    """Poll a condition until it holds or the time is up; return whether it held."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def chat_once(connect: Connect, server: ChatServer, text: str = "ping") -> None:
