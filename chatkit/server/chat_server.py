@@ -21,6 +21,7 @@ from chatkit.server.classic import ClassicMode
 from chatkit.server.conversation import converse, reply
 from chatkit.server.member import Limits, Member
 from chatkit.server.modes import Fields, Mode
+from chatkit.server.postman import Postman
 from chatkit.server.rooms import Rooms
 from chatkit.server.sealed import SealedMode
 from chatkit.storage import ChatLog, StoredMessage
@@ -92,6 +93,7 @@ class ChatServer:
         self._listener: socket.socket | None = None
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         self._log: ChatLog | None = None
+        self._postman: Postman | None = None  # writes to every member's socket (a fresh one each start())
 
     def __repr__(self) -> str:
         state = f"listening on {self.host}:{self.port}" if self.is_running else "stopped"
@@ -114,6 +116,12 @@ class ChatServer:
         return self._log
 
     @property
+    def postman(self) -> Postman:
+        if self._postman is None:
+            raise RuntimeError("the server is not running: call start() first")
+        return self._postman
+
+    @property
     def db_path(self) -> str:
         return self.log.path
 
@@ -125,6 +133,8 @@ class ChatServer:
         self._log = ChatLog(self._database_file())
         self._listener = create_listener(self.host, self.port)
         self.port = self._listener.getsockname()[1]
+        self._postman = Postman()
+        self._spawn(self._postman.run, "chatkit-postman")
         self._spawn(self._accept_forever, "chatkit-accept")
         self._spawn(self._watch_forever, "chatkit-watchdog")
         ChatServer.running.add(self)
@@ -145,6 +155,7 @@ class ChatServer:
         self._stopping.set()
         for member in self.connections():
             member.abort()
+        self.postman.stop()
         self._join_threads()
         listener.close()
         self._listener = None
@@ -213,7 +224,7 @@ class ChatServer:
             thread.start()
 
     def _accept_forever(self) -> None:
-        """Accept connections until stop(); each gets a member with a reader and a writer thread."""
+        """Accept connections until stop(); each gets a member with a reader thread (the postman writes)."""
         listener = self._listener
         while listener is not None and not self._stopping.is_set():
             try:
@@ -223,13 +234,13 @@ class ChatServer:
             except OSError:
                 return
             tune_connection(sock)
-            member = Member(sock, f"{peer[0]}:{peer[1]}", self.limits)
+            member = Member(sock, f"{peer[0]}:{peer[1]}", self.postman, self.limits)
             with self._lock:
                 self._connections.add(member)
             self._spawn(converse, f"chatkit-member-{peer[1]}", self, member)
 
     def _watch_forever(self) -> None:
-        """Drop members whose sends have been stuck too long: they stopped reading, and hold a thread and memory."""
+        """Drop members whose socket has taken nothing new for too long: they stopped reading, and hold memory."""
         every = min(1.0, self.limits.stall_seconds / 4)
         while not self._stopping.wait(every):
             now = time.monotonic()
