@@ -277,7 +277,7 @@ class ChatServer:
     def announce(self, room: str, text: str) -> None:
         """Tell everyone in a room something (a notice, not a chat message)."""
         line = protocol.encode({"type": "notice", "text": text})
-        self.rooms.each_in(room, lambda member: member.deliver(line))
+        self.rooms.deliver(room, line)
 
     def publish(self, member: Member, payload: str, fields: Fields) -> None:
         """Store a message, then relay it to the sender's room, in the order it was stored."""
@@ -292,7 +292,7 @@ class ChatServer:
                 "sender": member.name,
             }
             line = protocol.encode(message)
-            self.rooms.each_in(member.room, lambda other: other.deliver(line))
+            self.rooms.deliver(member.room, line)
 
     # --- what a server panel reads ---
 

@@ -89,10 +89,12 @@ class Member:
 
     def deliver(self, line: bytes) -> bool:
         """Queue a line for the postman, who sends it at once; return False (and drop them) if too far behind."""
+        # Only a member whose socket refuses bytes can be too far behind: lines also wait a moment while the
+        # postman is busy with others, and that must not count against a member who reads well.
         if self.closed:
             return False
         with self._lock:
-            if not self._too_far_behind():
+            if self.behind_since is None or len(self.pending) < self.limits.outbox_lines:
                 self.pending.append(line)
                 if not self.queued:
                     self.queued = True
@@ -100,11 +102,6 @@ class Member:
                 return True
         self.drop(f"too far behind: {self.limits.outbox_lines} lines waiting to be read")
         return False
-
-    def _too_far_behind(self) -> bool:
-        """Return True if their socket refuses bytes and the lines waiting behind it reached the bound."""
-        # Only a member who is behind counts: lines also wait a moment while the postman is busy elsewhere.
-        return self.behind_since is not None and len(self.pending) >= self.limits.outbox_lines
 
     def take_pending(self) -> bytes:
         """Take every pending line as one piece of bytes (the postman calls this)."""

@@ -73,12 +73,13 @@ class Postman:
             self._bell_rope.close()
 
     def _wait(self) -> set[Member]:
-        """Sleep until the bell rings or a member who is behind can take more; return those members."""
+        """Sleep until the bell rings or a member who is behind can take more; return those (and any closed)."""
         with Selector() as selector:
             selector.register(self._bell, selectors.EVENT_READ)
             watched = self._watch(selector, self._behind)
             ready = selector.select(timeout=WAKE_SECONDS)
-        return {member for key, _ in ready if (member := watched.get(key.fd)) is not None}
+        closed = {member for member in self._behind if member.closed}  # to be forgotten
+        return closed | {member for key, _ in ready if (member := watched.get(key.fd)) is not None}
 
     @staticmethod
     def _watch(selector: selectors.BaseSelector, members: Iterable[Member]) -> dict[int, Member]:
