@@ -113,6 +113,12 @@ def ratios(row: Row, base: Row) -> dict[str, float]:
     return found
 
 
+def recorded_command(args: list[str]) -> str:
+    """Return the command line for the docs, with the baseline's folder (a path on this machine) left out."""
+    shown = ["DIR" if before == "--baseline" else arg for before, arg in zip(["", *args], args, strict=False)]
+    return " ".join(["python", "scripts/benchmark.py", *shown])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print rows; write the docs on a full run."""
     options = parse_options(argv)
@@ -124,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print(json.dumps(row) if options.json else short(row))
     if options.docs is not None:
-        report.write(rows, options.docs, " ".join(["python", "scripts/benchmark.py", *sys.argv[1:]]))
+        report.write(rows, options.docs, recorded_command(sys.argv[1:]))
     return EXIT_LOST if any(row["lost"] or row.get("duplicated") for row in rows) else EXIT_OK
 
 
