@@ -83,7 +83,7 @@ class ChatServer:
         limits: Limits | None = None,
     ) -> None:
         self.mode: Mode = make_mode(mode, password, padding_oracle)
-        self.limits = limits or Limits()  # rate limit, outbox size, stall timeout (see member.py)
+        self.limits = limits or Limits()  # rate limit, lines waiting, stall timeout (see member.py)
         self.host, self.port, self.db = host, port, db
         self.rooms = Rooms()
         self._threads: set[threading.Thread] = set()
@@ -281,7 +281,7 @@ class ChatServer:
 
     def publish(self, member: Member, payload: str, fields: Fields) -> None:
         """Store a message, then relay it to the sender's room, in the order it was stored."""
-        with self.rooms.lock:  # one order for the log and for every member's outbox
+        with self.rooms.lock:  # one order for the log and for every member's pending lines
             stored = self.log.append(member.room, member.name, payload)
             message = {
                 "time": time.time(),

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class Limits:
     """What the server allows each member before refusing their lines or dropping them."""
 
-    outbox_lines: int = 2000  # lines waiting for one slow reader before the server gives up on them
+    outbox_lines: int = 2000  # lines waiting behind a slow reader's full socket before the server gives up
     stall_seconds: float = 30.0  # a send blocked this long means the member stopped reading
     lines_per_second: float = 50.0  # the steady rate a member may send at ...
     burst_lines: int = 500  # ... after a burst of this many (a person typing never comes close)
