@@ -37,14 +37,14 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a small, fast run")
     parser.add_argument("--json", action="store_true", help="print one JSON object per row")
     parser.add_argument("--clients", type=int, nargs="+", help="burst sizes (default 10 100 500)")
-    parser.add_argument("--messages", type=int, help="messages per sender in a burst (default 50)")
+    parser.add_argument("--messages", type=int, help="messages per sender in a burst (default 500)")
     parser.add_argument("--idle", type=int, help="idle connections to hold (default 2000)")
     parser.add_argument("--paced-seconds", type=float, help="length of the paced run (default 10)")
     parser.add_argument("--docs", type=Path, help="write the table and plot here (default: docs/, full runs only)")
     options = parser.parse_args(argv)
     quick = options.quick
     options.clients = options.clients or ([10, 50] if quick else [10, 100, 500])
-    options.messages = options.messages or (10 if quick else 50)
+    options.messages = options.messages or (10 if quick else 500)  # 10 x 500: long enough to measure a rate
     options.idle = options.idle or (100 if quick else 2000)
     options.paced_seconds = options.paced_seconds or (2.0 if quick else 10.0)
     if options.docs is None and not quick:
@@ -113,6 +113,12 @@ def ratios(row: Row, base: Row) -> dict[str, float]:
     return found
 
 
+def recorded_command(args: list[str]) -> str:
+    """Return the command line for the docs, with the baseline's folder (a path on this machine) left out."""
+    shown = ["DIR" if before == "--baseline" else arg for before, arg in zip(["", *args], args, strict=False)]
+    return " ".join(["python", "scripts/benchmark.py", *shown])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print rows; write the docs on a full run."""
     options = parse_options(argv)
@@ -124,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print(json.dumps(row) if options.json else short(row))
     if options.docs is not None:
-        report.write(rows, options.docs, " ".join(["python", "scripts/benchmark.py", *sys.argv[1:]]))
+        report.write(rows, options.docs, recorded_command(sys.argv[1:]))
     return EXIT_LOST if any(row["lost"] or row.get("duplicated") for row in rows) else EXIT_OK
 
 

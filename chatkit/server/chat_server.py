@@ -21,6 +21,7 @@ from chatkit.server.classic import ClassicMode
 from chatkit.server.conversation import converse, reply
 from chatkit.server.member import Limits, Member
 from chatkit.server.modes import Fields, Mode
+from chatkit.server.postman import Postman
 from chatkit.server.rooms import Rooms
 from chatkit.server.sealed import SealedMode
 from chatkit.storage import ChatLog, StoredMessage
@@ -86,7 +87,7 @@ class ChatServer:
         limits: Limits | None = None,
     ) -> None:
         self.mode: Mode = make_mode(mode, password, padding_oracle)
-        self.limits = limits or Limits()  # rate limit, outbox size, stall timeout (see member.py)
+        self.limits = limits or Limits()  # rate limit, lines waiting, stall timeout (see member.py)
         self.host, self.port, self.db = host, port, db
         self.rooms = Rooms()
         self._threads: set[threading.Thread] = set()
@@ -96,6 +97,7 @@ class ChatServer:
         self._listener: socket.socket | None = None
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         self._log: ChatLog | None = None
+        self._postman: Postman | None = None  # writes to every member's socket (a fresh one each start())
 
     def __repr__(self) -> str:
         state = f"listening on {self.host}:{self.port}" if self.is_running else "stopped"
@@ -118,6 +120,12 @@ class ChatServer:
         return self._log
 
     @property
+    def postman(self) -> Postman:
+        if self._postman is None:
+            raise RuntimeError("the server is not running: call start() first")
+        return self._postman
+
+    @property
     def db_path(self) -> str:
         return self.log.path
 
@@ -133,6 +141,8 @@ class ChatServer:
             self._close_log()
             raise
         self.port = self._listener.getsockname()[1]
+        self._postman = Postman()
+        self._spawn(self._postman.run, "chatkit-postman")
         self._spawn(self._accept_forever, "chatkit-accept")
         self._spawn(self._watch_forever, "chatkit-watchdog")
         ChatServer.running.add(self)
@@ -153,6 +163,7 @@ class ChatServer:
         self._stopping.set()
         for member in self.connections():
             member.abort()
+        self.postman.stop()
         self._join_threads()
         listener.close()
         self._listener = None
@@ -226,7 +237,7 @@ class ChatServer:
             thread.start()
 
     def _accept_forever(self) -> None:
-        """Accept connections until stop(); each gets a member with a reader and a writer thread."""
+        """Accept connections until stop(); each gets a member with a reader thread (the postman writes)."""
         listener = self._listener
         while listener is not None and not self._stopping.is_set():
             try:
@@ -236,13 +247,13 @@ class ChatServer:
             except OSError:
                 return
             tune_connection(sock)
-            member = Member(sock, f"{peer[0]}:{peer[1]}", self.limits)
+            member = Member(sock, f"{peer[0]}:{peer[1]}", self.postman, self.limits)
             with self._lock:
                 self._connections.add(member)
             self._spawn(converse, f"chatkit-member-{peer[1]}", self, member)
 
     def _watch_forever(self) -> None:
-        """Drop members whose sends have been stuck too long: they stopped reading, and hold a thread and memory."""
+        """Drop members whose socket has taken nothing new for too long: they stopped reading, and hold memory."""
         every = min(1.0, self.limits.stall_seconds / 4)
         while not self._stopping.wait(every):
             now = time.monotonic()
@@ -279,11 +290,11 @@ class ChatServer:
     def announce(self, room: str, text: str) -> None:
         """Tell everyone in a room something (a notice, not a chat message)."""
         line = protocol.encode({"type": "notice", "text": text})
-        self.rooms.each_in(room, lambda member: member.deliver(line))
+        self.rooms.deliver(room, line)
 
     def publish(self, member: Member, payload: str, fields: Fields) -> None:
         """Store a message, then relay it to the sender's room, in the order it was stored."""
-        with self.rooms.lock:  # one order for the log and for every member's outbox
+        with self.rooms.lock:  # one order for the log and for every member's pending lines
             stored = self.log.append(member.room, member.name, payload)
             message = {
                 "time": time.time(),
@@ -294,7 +305,7 @@ class ChatServer:
                 "sender": member.name,
             }
             line = protocol.encode(message)
-            self.rooms.each_in(member.room, lambda other: other.deliver(line))
+            self.rooms.deliver(member.room, line)
 
     # --- what a server panel reads ---
 

@@ -1,32 +1,37 @@
-"""One connected person as the server sees them: a socket, a name, a room, and an outbox with its own writer.
+"""One connected person as the server sees them: a socket, a name, a room, and the lines waiting for them.
 
-Why an outbox: if the server wrote to every member's socket itself and waited, one member who stops reading would
-fill their socket buffer and block the sender's thread, and with it the whole room. So a line is first offered to
-the socket *without waiting* (most of the time the kernel takes it at once: no thread switch, no delay); whatever
-the socket cannot take goes to a bounded outbox that a writer thread drains, started only while there is a backlog.
-Past the bound, or when a send stays stuck too long, the member is dropped with a reason; everyone else carries on.
+Why lines wait here: if the sender's thread wrote to every member's socket and waited, one member who stops
+reading would fill their socket buffer and block that thread, and with it the whole room. So `deliver()` only
+appends the line to the member's pending list and tells the server's postman (postman.py), which sends without
+ever waiting, many lines per system call when they pile up. Past a bound of pending lines, or when the member
+stays behind too long, they are dropped with a reason; everyone else carries on.
 """
 
 import contextlib
+import select
 import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chatkit.server.postman import Postman
 
 
 @dataclass(frozen=True)
 class Limits:
     """What the server allows each member before refusing their lines or dropping them."""
 
-    outbox_lines: int = 2000  # lines waiting for one slow reader before the server gives up on them
+    outbox_lines: int = 2000  # lines waiting behind a slow reader's full socket before the server gives up
     stall_seconds: float = 30.0  # a send blocked this long means the member stopped reading
     lines_per_second: float = 50.0  # the steady rate a member may send at ...
     burst_lines: int = 500  # ... after a burst of this many (a person typing never comes close)
 
 
-WRITE_TIMEOUT = 10.0  # seconds finish() waits for the writer to send what is queued
-LINES_PER_SEND = 256  # a writer catching up sends up to this many queued lines in one go
-NO_WAIT = getattr(socket, "MSG_DONTWAIT", 0)  # Linux and macOS; without it (Windows) every line goes via the writer
+WRITE_TIMEOUT = 10.0  # seconds finish() waits for the postman to send what is queued
+NO_WAIT = getattr(socket, "MSG_DONTWAIT", 0)  # Linux and macOS: "send what fits, never wait"
+SMALL_SEND = 4096  # without MSG_DONTWAIT (Windows): a socket that select() calls writable takes this much at once
 
 
 class TokenBucket:
@@ -54,108 +59,85 @@ class TokenBucket:
 
 
 class Member:
-    """A connection the server reads from on one thread and writes to from any thread (plus a writer if behind)."""
+    """A connection the server reads from on one thread; the postman writes what `deliver()` queued for it."""
 
     # Fixed attributes, no per-object dict: with 2,000 members every kilobyte per member counts.
     __slots__ = (
-        "sock", "peer", "limits", "name", "room", "pubkey", "reason", "allowance",
-        "outbox", "closed", "sending_since", "writer", "_writing", "_lock", "__weakref__",
+        "sock", "peer", "postman", "limits", "name", "room", "pubkey", "reason", "allowance",
+        "pending", "unsent", "queued", "behind_since", "closed", "_lock", "__weakref__",
     )  # fmt: skip
 
-    def __init__(self, sock: socket.socket, peer: str, limits: Limits | None = None) -> None:
+    def __init__(self, sock: socket.socket, peer: str, postman: "Postman", limits: Limits | None = None) -> None:
         self.sock = sock
         self.peer = peer
+        self.postman = postman
         self.limits = limits or Limits()
         self.name = ""
         self.room = ""
         self.pubkey = ""  # sealed mode: the member's public signing key, relayed with each message
         self.reason = ""  # why the server dropped this member, if it did
         self.allowance = TokenBucket(self.limits.lines_per_second, self.limits.burst_lines)
-        self.outbox: list[bytes] = []  # what the socket could not take yet, oldest first (a list is smallest)
+        self.pending: list[bytes] = []  # lines the postman has not taken yet, oldest first
+        self.unsent = b""  # bytes the postman took but the socket has not accepted yet (only the postman uses it)
+        self.queued = False  # the postman knows about the pending lines (so deliver() tells it only once)
+        self.behind_since: float | None = None  # while the socket cannot take all that is unsent (for the watchdog)
         self.closed = False  # set once, never cleared: a plain flag is enough
-        self.sending_since: float | None = None  # set while the writer waits in a send (the watchdog reads it)
-        self.writer: threading.Thread | None = None
-        self._writing = False  # a writer thread owns the socket until the outbox is empty
-        self._lock = threading.Lock()  # guards outbox and _writing, so lines leave in the order they came
+        self._lock = threading.Lock()  # guards pending and queued: lines leave in the order they came
 
     def __repr__(self) -> str:
         return f"Member({self.name or '?'}@{self.peer} in {self.room or '-'})"
 
     def deliver(self, line: bytes) -> bool:
-        """Send a line now if the socket takes it, else queue it; return False (and drop them) if too far behind."""
+        """Queue a line for the postman, who sends it at once; return False (and drop them) if too far behind."""
+        # Only a member whose socket refuses bytes can be too far behind: lines also wait a moment while the
+        # postman is busy with others, and that must not count against a member who reads well.
         if self.closed:
             return False
         with self._lock:
-            if not self._writing:
-                line = self._send_now(line)
-                if not line:
-                    return True
-            if len(self.outbox) < self.limits.outbox_lines:
-                self.outbox.append(line)
-                self._start_writer()
+            if self.behind_since is None or len(self.pending) < self.limits.outbox_lines:
+                self.pending.append(line)
+                if not self.queued:
+                    self.queued = True
+                    self.postman.has_mail(self)
                 return True
         self.drop(f"too far behind: {self.limits.outbox_lines} lines waiting to be read")
         return False
 
-    def _send_now(self, line: bytes) -> bytes:
-        """Give the socket what it takes without waiting; return the part it did not take."""
-        if not NO_WAIT:
-            return line
-        try:
-            sent = self.sock.send(line, NO_WAIT)
-        except BlockingIOError:
-            return line
-        except OSError:
-            self.abort()
-            return b""  # the connection is gone: nothing left worth sending
-        return line[sent:]
-
-    def _start_writer(self) -> None:
-        """Start a writer thread for the backlog unless one is running (call with the lock held)."""
-        if not self._writing:
-            self._writing = True
-            self.writer = threading.Thread(target=self._write_forever, name=f"chatkit-writer-{self.peer}", daemon=True)
-            self.writer.start()
-
-    def _take_chunk(self) -> bytes:
-        """Take up to LINES_PER_SEND queued lines; if none are left, hand the socket back to deliver()."""
+    def take_pending(self) -> bytes:
+        """Take every pending line as one piece of bytes (the postman calls this)."""
         with self._lock:
-            chunk = b"".join(self.outbox[:LINES_PER_SEND])
-            del self.outbox[:LINES_PER_SEND]
-            if not chunk:
-                self._writing = False
-            return chunk
+            lines, self.pending, self.queued = self.pending, [], False
+        return b"".join(lines)
 
-    def _write_forever(self) -> None:
-        """Send the backlog, waiting as long as the socket needs, until it is empty; then end."""
-        while chunk := self._take_chunk():
-            if not self._send(chunk):
-                return
-
-    def _send(self, data: bytes) -> bool:
-        """Write bytes to the socket, waiting if need be; on any failure drop the connection."""
-        self.sending_since = time.monotonic()
+    def send_unsent(self) -> bool:
+        """Give the socket as much of `unsent` as it takes without waiting, keep the rest; return True if all went."""
         try:
-            self.sock.sendall(data)
-            return True
+            sent = send_some(self.sock, self.unsent)
         except OSError:
-            self.abort()
+            self.abort()  # the connection is gone: nothing left worth sending
+            self.unsent = b""
             return False
-        finally:
-            self.sending_since = None
+        self.unsent = self.unsent[sent:]
+        return not self.unsent
+
+    def has_mail(self) -> bool:
+        """Return True if some lines have not reached the socket yet."""
+        return bool(self.pending or self.unsent)
+
+    def forget_mail(self) -> None:
+        """Throw away what is waiting (the connection is closed)."""
+        with self._lock:
+            self.pending, self.unsent = [], b""
 
     def stalled(self, now: float) -> bool:
-        """Return True if a send has been blocked for longer than the limit: the member stopped reading."""
-        since = self.sending_since
+        """Return True if the socket has not taken what is unsent for longer than the limit: they stopped reading."""
+        since = self.behind_since
         return since is not None and now - since > self.limits.stall_seconds
 
     def finish(self) -> None:
-        """Let the writer send what is queued, then close the socket (used when the reader is done)."""
-        writer = self.writer
-        if writer is not None and writer is not threading.current_thread():
-            writer.join(timeout=WRITE_TIMEOUT)
-            if writer.is_alive():
-                self.abort()  # still stuck: its send fails and it ends
+        """Let the postman send what is queued (bounded), then close the socket (used when the reader is done)."""
+        if not self.postman.wait_until_sent(self, WRITE_TIMEOUT):
+            self.abort()
         self.closed = True
         self.sock.close()
 
@@ -170,3 +152,14 @@ class Member:
         self.closed = True
         with contextlib.suppress(OSError):  # already closed by the other side
             self.sock.shutdown(socket.SHUT_RDWR)
+
+
+def send_some(sock: socket.socket, data: bytes) -> int:
+    """Send what the socket takes without waiting; return how many bytes it took (0 if it is full)."""
+    if NO_WAIT:
+        try:
+            return sock.send(data, NO_WAIT)
+        except BlockingIOError:
+            return 0
+    _, writable, _ = select.select([], [sock], [], 0)  # no MSG_DONTWAIT: ask first, then send a little
+    return sock.send(data[:SMALL_SEND]) if writable else 0

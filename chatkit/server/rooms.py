@@ -48,6 +48,12 @@ class Rooms:
             for member in list(self._members.get(room, ())):
                 action(member)
 
+    def deliver(self, room: str, line: bytes) -> None:
+        """Queue a line for everyone in a room, under the lock, so every member gets lines in the same order."""
+        with self.lock:
+            for member in list(self._members.get(room, ())):  # a plain loop: it runs once per member per message
+                member.deliver(line)
+
     def everyone(self) -> list[Member]:
         """Return every member, in any room."""
         with self.lock:

@@ -1,0 +1,131 @@
+"""The postman: one thread per server that writes to every member's socket, many lines per system call.
+
+Why not let the sender's thread write to each member itself? Each `send` is a system call, and a system call
+costs about the same for 100 bytes as for 100 kilobytes. With 500 people in a room, ten fast senders mean 5,000
+calls per round of messages, and that is what limits the server. So reading stays one thread per member (the
+simple design the kit teaches), but writing is handed to a postman:
+
+- `Member.deliver(line)` only appends the line to that member's pending list and tells the postman "mail for X".
+- The postman wakes at once, takes every member with mail, and gives each socket everything pending in ONE send
+  that never waits. At a normal pace that is one line, sent immediately; under a burst, many lines in one call.
+- Whatever a socket cannot take yet stays with the member; the postman retries when the socket is writable
+  (a `selectors` wait). Nobody waits for a slow reader; the watchdog drops one who stays behind too long.
+
+The postman sleeps in `select` on the sockets of members who are behind plus a "bell": one end of a socket pair
+that `has_mail()` writes a byte to. That way a new line wakes it immediately, never after a polling delay.
+"""
+
+import contextlib
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Iterable
+
+from chatkit.server.member import Member
+
+WAKE_SECONDS = 0.5  # the longest the postman sleeps without a reason (it checks whether it should stop)
+# poll() needs no set-up call of its own, so a fresh selector each round costs one system call (Windows: select)
+Selector = getattr(selectors, "PollSelector", selectors.SelectSelector)
+
+
+class Postman:
+    """Write members' pending lines to their sockets on one thread, coalescing whatever piled up meanwhile."""
+
+    def __init__(self) -> None:
+        self._mail: set[Member] = set()  # members with new pending lines
+        self._behind: set[Member] = set()  # members whose socket could not take everything yet
+        self._lock = threading.Lock()  # guards _mail and _rung
+        self._sent = threading.Condition()  # notified after every round, for finish() to wait on
+        self._rung = False  # a byte is in the bell and not yet read: no need to ring again
+        self._bell, self._bell_rope = socket.socketpair()
+        self._bell.setblocking(False)
+        self._bell_rope.setblocking(False)
+        self.running = True
+
+    def has_mail(self, member: Member) -> None:
+        """Note that a member has lines to send, and wake the postman."""
+        with self._lock:
+            self._mail.add(member)
+            if self._rung:
+                return
+            self._rung = True
+        with contextlib.suppress(OSError):  # a full bell is rung enough; a closed one means stopping
+            self._bell_rope.send(b"!")
+
+    def stop(self) -> None:
+        """Ask the postman to finish its round and end."""
+        self.running = False
+        with contextlib.suppress(OSError):
+            self._bell_rope.send(b"!")
+
+    def run(self) -> None:
+        """Deliver mail until stop(), then close the bell."""
+        try:
+            while self.running:
+                writable = self._wait()
+                for member in self._take_mail() | writable:
+                    self._post(member)
+                with self._sent:
+                    self._sent.notify_all()
+        finally:
+            self._bell.close()
+            self._bell_rope.close()
+
+    def _wait(self) -> set[Member]:
+        """Sleep until the bell rings or a member who is behind can take more; return those (and any closed)."""
+        with Selector() as selector:
+            selector.register(self._bell, selectors.EVENT_READ)
+            watched = self._watch(selector, self._behind)
+            ready = selector.select(timeout=WAKE_SECONDS)
+        closed = {member for member in self._behind if member.closed}  # to be forgotten
+        return closed | {member for key, _ in ready if (member := watched.get(key.fd)) is not None}
+
+    @staticmethod
+    def _watch(selector: selectors.BaseSelector, members: Iterable[Member]) -> dict[int, Member]:
+        """Register the sockets of members who are behind for writing; return them by file number."""
+        watched = {}
+        for member in members:
+            with contextlib.suppress(ValueError, KeyError, OSError):  # closed meanwhile: forgotten below
+                selector.register(member.sock, selectors.EVENT_WRITE)
+                watched[member.sock.fileno()] = member
+        return watched
+
+    def _take_mail(self) -> set[Member]:
+        """Empty the bell and take the set of members with new mail."""
+        with contextlib.suppress(OSError):
+            self._bell.recv(4096)
+        with self._lock:
+            mail, self._mail, self._rung = self._mail, set(), False
+        return mail
+
+    def _post(self, member: Member) -> None:
+        """Send a member what is left over, then what is pending, each in one call that never waits."""
+        if member.closed:
+            member.forget_mail()
+        elif not member.unsent or member.send_unsent():
+            member.unsent = member.take_pending()
+            if member.unsent:
+                member.send_unsent()
+        self._note_progress(member)
+
+    def _note_progress(self, member: Member) -> None:
+        """Keep a member who is behind on the watch list (and note since when); forget one who caught up."""
+        if member.unsent and not member.closed:
+            self._behind.add(member)
+            if member.behind_since is None:
+                member.behind_since = time.monotonic()
+        else:
+            self._behind.discard(member)
+            member.behind_since = None
+
+    def wait_until_sent(self, member: Member, timeout: float) -> bool:
+        """Wait (bounded) until a member's lines have all gone; return whether they did."""
+        deadline = time.monotonic() + timeout
+        with self._sent:
+            while member.has_mail() and not member.closed and self.running:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._sent.wait(min(left, WAKE_SECONDS))
+        return not member.has_mail()
