@@ -16,7 +16,8 @@ from types import SimpleNamespace
 import pytest
 
 from chatkit import protocol
-from chatkit.client import ChatMessage
+from chatkit.client import ChatClient, ChatMessage
+from chatkit.lab.eavesdrop import classic_guess
 from chatkit.lab.relay import Relay
 from chatkit.server import ChatServer
 from chatkit.server.member import Limits
@@ -486,3 +487,22 @@ def test_closing_a_widget_never_reconnects(start_server: StartServer, chat: Call
     time.sleep(0.7)  # longer than the first pause before a try
     alice.flush()
     assert not alice._reconnector.trying and not any("reconnect" in row for row in alice.log_rows())
+
+
+def test_wire_view_shows_what_a_password_guess_opens(start_server: StartServer) -> None:
+    server = start_server("classic")
+    with Relay(server.address) as relay:
+        view = WireView(relay, unlock=classic_guess)
+        try:
+            alice = ChatClient(*relay.address, "alice", PASSWORD, mode="classic").connect()
+            alice.send("meet at noon")
+            alice.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "meet at noon")
+            view.try_password("wrong guess")
+            assert any("does not open" in row for row in view.log_rows())
+            assert not any("meet at noon" in row for row in view.log_rows())
+            view.try_password(PASSWORD)
+            assert any("opens to 'meet at noon'" in row for row in view.log_rows())
+            assert any("opens to 'alice'" in row for row in view.log_rows())  # the greeting's proof, too
+            alice.close()
+        finally:
+            view.close()

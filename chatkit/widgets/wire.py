@@ -2,6 +2,10 @@
 
     WireView(client)     # what one client sends and receives
     WireView(relay)      # everything through a relay (chatkit.lab): every client, both directions
+    WireView(relay, unlock=classic_guess)   # and a box to type a password guess: what would it open?
+
+`unlock` turns a guess into an opener (ciphertext -> plaintext, or None if it does not open); the widget holds no
+crypto of its own, so the notebook passes one in (chatkit.lab.eavesdrop.classic_guess for the classic mode).
 
 A source is anything with a `listeners` list that calls `f(event)` with `event.direction` and `event.line`.
 """
@@ -17,9 +21,10 @@ import ipywidgets as w
 from chatkit.widgets import view
 from chatkit.widgets.look import MONO, clock, colour_of, escape, scrolling
 from chatkit.widgets.throttle import Flusher, RowBuffer, held
-from chatkit.widgets.wire_labels import OUTGOING, Labeller
+from chatkit.widgets.wire_labels import OUTGOING, Labeller, parse
 
 SHOWN_LINES = 500
+Opener = Callable[[str], str | None]  # base64 ciphertext -> plaintext, or None if the guess does not open it
 
 
 class Source(Protocol):
@@ -40,7 +45,9 @@ class Captured:
 class WireView(view.TextFallback, w.VBox):  # type: ignore[misc]
     """Every line on the wire, newest at the bottom, filtered by room and sender."""
 
-    def __init__(self, source: Source, title: str = "what the network sees") -> None:
+    def __init__(
+        self, source: Source, title: str = "what the network sees", unlock: Callable[[str], Opener] | None = None
+    ) -> None:
         super().__init__(layout=w.Layout(border="1px solid #ccc", padding="6px"))
         self.add_class("chatkit-wire")
         self.source = source
@@ -52,7 +59,11 @@ class WireView(view.TextFallback, w.VBox):  # type: ignore[misc]
         self.lines_view = w.HTML()
         for box in (self.room_filter, self.sender_filter):
             box.observe(lambda _: self.flush(), names="value")
-        filters = w.HBox([self.room_filter, self.sender_filter])
+        self._unlock = unlock
+        self._opener: Opener | None = None  # what the current guess opens with (None: no guess yet)
+        self.guess = w.Text(description="password", placeholder="type a guess, press Enter", continuous_update=False)
+        self.guess.observe(lambda change: self.try_password(change["new"]), names="value")
+        filters = w.HBox([self.room_filter, self.sender_filter, *([self.guess] if unlock else [])])
         self.children = (w.HTML(f"<b>{escape(title)}</b>"), filters, self.lines_view)
         self._flusher = Flusher(self._render, "wire")
         source.listeners.append(self._on_event)
@@ -75,14 +86,23 @@ class WireView(view.TextFallback, w.VBox):  # type: ignore[misc]
         chosen = [c for c in captured if (not room or c.room == room) and (not sender or c.sender == sender)]
         shown = chosen[-SHOWN_LINES:]
         hidden = f"... {len(chosen) - len(shown)} earlier lines hidden" if len(chosen) > len(shown) else ""
-        texts = ([hidden] if hidden else []) + [line_text(c) for c in shown]
-        body = (f"<div>{hidden}</div>" if hidden else "") + "".join(map(line_html, shown))
+        opened = [opened_text(c, self._opener) for c in shown]
+        texts = ([hidden] if hidden else []) + [line_text(c) + extra for c, extra in zip(shown, opened, strict=True)]
+        body = (f"<div>{hidden}</div>" if hidden else "") + "".join(
+            line_html(c, extra) for c, extra in zip(shown, opened, strict=True)
+        )
         with self._lock:
             self._shown = texts
         with held(self.room_filter, self.sender_filter, self.lines_view):
             self.room_filter.options = sorted({c.room for c in captured if c.room})
             self.sender_filter.options = sorted({c.sender for c in captured if c.sender})
             self.lines_view.value = scrolling(body or "<i>nothing captured yet</i>")
+
+    def try_password(self, guess: str) -> None:
+        """Show what a password guess opens in every captured line (nothing, if the guess is wrong)."""
+        if self._unlock is not None:
+            self._opener = self._unlock(guess) if guess else None
+            self.flush()
 
     def flush(self) -> None:
         """Render now instead of waiting for the flusher."""
@@ -118,8 +138,20 @@ def line_text(captured: Captured) -> str:
     return f"{clock(captured.time)} {arrow(captured.direction)} {where} {captured.line}"
 
 
-def line_html(captured: Captured) -> str:
-    """Render a captured line as HTML."""
+def line_html(captured: Captured, opened: str = "") -> str:
+    """Render a captured line as HTML, with what a password guess opened in it, if anything."""
     who = f'<b style="color:{colour_of(captured.sender)}">{escape(captured.sender or "?")}</b>'
     head = f"{clock(captured.time)} {escape(arrow(captured.direction))} [{escape(captured.room or '?')}] {who}"
-    return f'<div class="chatkit-wire-line" style="{MONO}">{head} {escape(captured.line)}</div>'
+    extra = f' <b class="chatkit-unlocked" style="color:#b00020">{escape(opened)}</b>' if opened else ""
+    return f'<div class="chatkit-wire-line" style="{MONO}">{head} {escape(captured.line)}{extra}</div>'
+
+
+def opened_text(captured: Captured, opener: Opener | None) -> str:
+    """Say what a password guess opens in a captured line: the plaintext of its ciphertext, or that it stays shut."""
+    if opener is None:
+        return ""
+    sealed = parse(captured.line).get("ciphertext") or parse(captured.line).get("proof")
+    if not isinstance(sealed, str):
+        return ""
+    plaintext = opener(sealed)
+    return f"  => opens to {plaintext!r}" if plaintext is not None else "  => does not open"
