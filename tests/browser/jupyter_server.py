@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+API_TRIES = 5  # a GET answered with a server error is asked again this often
 START_SECONDS = 90
 STOP_SECONDS = 15
 
@@ -124,7 +125,22 @@ class JupyterServer:
         return f"http://127.0.0.1:{self.port}/{path}{joiner}token={self.token}"
 
     def api(self, method: str, path: str) -> Any:
-        """Call the server's REST API; return the decoded JSON answer (None when empty)."""
+        """Call the server's REST API; return the decoded JSON answer (None when empty).
+
+        A GET that meets a server error is asked again a few times: jupyter_server answers 500 to
+        `GET /api/kernels` while a kernel is half started (its `last_activity` is not set yet).
+        """
+        for attempt in range(API_TRIES):
+            try:
+                return self._call(method, path)
+            except urllib.error.HTTPError as error:
+                if method != "GET" or error.code < 500 or attempt == API_TRIES - 1:
+                    raise
+                time.sleep(0.5)
+        raise AssertionError("unreachable: the last try returns or raises")
+
+    def _call(self, method: str, path: str) -> Any:
+        """Make one REST call and decode its JSON answer."""
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/{path}", method=method)
         request.add_header("Authorization", f"token {self.token}")
         with urllib.request.urlopen(request, timeout=10) as answer:
