@@ -36,10 +36,15 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--baseline", type=Path, default=REPO.parent / "shared" / "baselines" / "seed_ref")
     parser.add_argument("--quick", action="store_true", help="a small, fast run")
     parser.add_argument("--json", action="store_true", help="print one JSON object per row")
-    parser.add_argument("--clients", type=int, nargs="+", help="burst sizes (default 10 100 500)")
+    parser.add_argument(
+        "--clients", type=int, nargs="+", help="room sizes for the burst and paced runs (default 10 100 500)"
+    )
     parser.add_argument("--messages", type=int, help="messages per sender in a burst (default 500)")
     parser.add_argument("--idle", type=int, help="idle connections to hold (default 2000)")
-    parser.add_argument("--paced-seconds", type=float, help="length of the paced run (default 10)")
+    parser.add_argument("--paced-seconds", type=float, help="length of each paced run (default 10)")
+    parser.add_argument(
+        "--paced-interval", type=float, default=0.01, help="seconds between two messages of the paced room (0.01)"
+    )
     parser.add_argument("--docs", type=Path, help="write the table and plot here (default: docs/, full runs only)")
     options = parser.parse_args(argv)
     quick = options.quick
@@ -57,7 +62,10 @@ def plan(options: argparse.Namespace) -> list[tuple[str, Callable[[ServerProcess
     steps: list[tuple[str, Callable[[ServerProcess, Wire], Row]]] = [
         (f"burst {n}", lambda s, w, n=n: burst(s, w, n, 10, options.messages, 120.0)) for n in options.clients
     ]
-    steps.append(("paced 30", lambda s, w: paced(s, w, 30, 10, 0.2, options.paced_seconds)))
+    steps += [
+        (f"paced {n}", lambda s, w, n=n: paced(s, w, n, 10, options.paced_interval, options.paced_seconds))
+        for n in options.clients
+    ]
     steps.append((f"idle {options.idle}", lambda s, w: idle(s, w, options.idle)))
     return steps
 

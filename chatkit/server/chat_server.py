@@ -291,6 +291,7 @@ class ChatServer:
         """Tell everyone in a room something (a notice, not a chat message)."""
         line = protocol.encode({"type": "notice", "text": text})
         self.rooms.deliver(room, line)
+        self.postman.wake()
 
     def publish(self, member: Member, payload: str, fields: Fields) -> None:
         """Store a message, then relay it to the sender's room, in the order it was stored."""
@@ -306,6 +307,7 @@ class ChatServer:
             }
             line = protocol.encode(message)
             self.rooms.deliver(member.room, line)
+        self.postman.wake()  # after the lock: see Postman.wake
 
     # --- what a server panel reads ---
 

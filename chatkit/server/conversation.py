@@ -33,8 +33,9 @@ def read_line(reader: IO[bytes]) -> bytes:
 
 
 def reply(member: Member, frame: Frame) -> None:
-    """Queue a message for one member."""
+    """Queue a message for one member and wake the postman."""
     member.deliver(protocol.encode(frame))
+    member.postman.wake()
 
 
 def converse(server: "ChatServer", member: Member) -> None:

@@ -88,7 +88,10 @@ class Member:
         return f"Member({self.name or '?'}@{self.peer} in {self.room or '-'})"
 
     def deliver(self, line: bytes) -> bool:
-        """Queue a line for the postman, who sends it at once; return False (and drop them) if too far behind."""
+        """Queue a line for the postman; return False (and drop them) if too far behind.
+
+        The caller then calls `postman.wake()` once it holds no lock: the postman sends at once.
+        """
         # Only a member whose socket refuses bytes can be too far behind: lines also wait a moment while the
         # postman is busy with others, and that must not count against a member who reads well.
         if self.closed:

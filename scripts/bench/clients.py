@@ -17,6 +17,7 @@ from pathlib import Path
 from bench.wire import Speaker, Wire
 
 CONNECT_SECONDS = 10.0
+READ_BYTES = 262144  # the most one read takes from one socket
 Chunk = tuple[float, bytes]
 
 
@@ -53,6 +54,8 @@ class Receiver:
         self.lines = [0] * len(speakers)
         self.last_arrival = time.perf_counter()
         self._stop = threading.Event()
+        self._buffer = bytearray(READ_BYTES)  # one reusable buffer: only the receiver thread reads into it
+        self._view = memoryview(self._buffer)
         for number, speaker in enumerate(speakers):
             speaker.sock.settimeout(None)
             self.selector.register(speaker.sock, selectors.EVENT_READ, number)
@@ -68,9 +71,12 @@ class Receiver:
     def _read(self, sock: socket.socket, number: int) -> None:
         """Keep one chunk from one socket with its arrival time; forget a socket the server closed."""
         try:
-            data = sock.recv(262144)
+            size = sock.recv_into(self._buffer)
         except OSError:
-            data = b""
+            size = 0
+        # Copy out exactly what came. (recv(262144) would allocate 256 KiB for every read and shrink it after, and
+        # with a few million small reads the allocator kept pages of each: gigabytes, and a MemoryError once.)
+        data = self._view[:size].tobytes()
         if not data:
             self.selector.unregister(sock)
             return

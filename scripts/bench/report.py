@@ -100,15 +100,15 @@ def plot(rows: list[Row], path: Path) -> None:
     """Draw burst throughput, stored rate, paced latency and memory per connection, side by side."""
     path.parent.mkdir(parents=True, exist_ok=True)
     figure, axes = plt.subplots(1, 4, figsize=(18, 4.2))
-    for axis, key, title in (
-        (axes[0], "deliveries_per_s", "burst: deliveries/s"),
-        (axes[1], "stored_per_s", "burst: stored msgs/s"),
+    for axis, scenario, key, title in (
+        (axes[0], "burst", "deliveries_per_s", "burst: deliveries/s"),
+        (axes[1], "burst", "stored_per_s", "burst: stored msgs/s"),
+        (axes[2], "paced", "p99_ms", "paced: p99 latency ms (lower is better)"),
     ):
-        for server, points in series(rows, "burst", key).items():
+        for server, points in series(rows, scenario, key).items():
             axis.plot(*zip(*points, strict=True), marker="o", label=server)
         axis.set(title=title, xlabel="clients", xscale="log", yscale="log")
         axis.legend()
-    bars(axes[2], rows, "paced", ("p50_ms", "p99_ms"), "paced (30 clients): latency ms")
     bars(axes[3], rows, "idle", ("rss_per_conn_kib",), "idle: RSS per connection KiB")
     figure.tight_layout()
     figure.savefig(path, dpi=100)

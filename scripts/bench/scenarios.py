@@ -111,6 +111,7 @@ def pace(speakers: list[Speaker], plan: list[tuple[int, bytes, Hashable]], inter
 
 def paced(server: ServerProcess, wire: Wire, clients: int, senders: int, interval: float, seconds: float) -> Row:
     """A classroom: one message every `interval` seconds, taking turns among the senders; measure latency."""
+    senders = min(senders, clients)
     speakers = open_clients(wire, server.port, clients, lambda _: ROOM)
     receiver = Receiver(speakers)
     try:
