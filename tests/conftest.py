@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chatkit.client import ChatClient
+from chatkit.lab import Stage
 from chatkit.server import ChatServer
 
 FAST_ITERATIONS = 1_000  # sealed clients in tests: fast key derivation (the real default is 600,000)
@@ -64,3 +65,12 @@ def eventually(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
             return True
         time.sleep(0.02)
     return condition()
+
+
+@pytest.fixture
+def stages() -> Iterator[list[Stage]]:
+    """A list to put stages in; every one is stopped after the test."""
+    started: list[Stage] = []
+    yield started
+    for stage in started:
+        stage.stop()

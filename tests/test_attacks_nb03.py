@@ -8,7 +8,6 @@ fails there. These tests pin both down so the notebook stays true.
 import base64
 import json
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -27,15 +26,6 @@ def attack(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """The instructor's solution module for notebook 03."""
     monkeypatch.setenv("CHATKIT_EXERCISES", "solutions")
     return load("nb03_eavesdrop")
-
-
-@pytest.fixture
-def stages() -> Iterator[list[Stage]]:
-    """A list to put stages in; every one is stopped after the test."""
-    started: list[Stage] = []
-    yield started
-    for stage in started:
-        stage.stop()
 
 
 def send_and_wait(client: ChatClient, text: str) -> None:

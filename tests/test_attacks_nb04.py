@@ -8,7 +8,6 @@ import base64
 import json
 import random
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -30,15 +29,6 @@ def attack(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """The instructor's solution module for notebook 04."""
     monkeypatch.setenv("CHATKIT_EXERCISES", "solutions")
     return load("nb04_passwords")
-
-
-@pytest.fixture
-def stages() -> Iterator[list[Stage]]:
-    """A list to put stages in; every one is stopped after the test."""
-    started: list[Stage] = []
-    yield started
-    for stage in started:
-        stage.stop()
 
 
 @pytest.fixture

@@ -1,14 +1,19 @@
-"""The postman is woken only after the thread that delivered has let go of the room's lock (see Postman.wake).
+"""The postman: woken only after the posting thread has let go of the room's lock, lines handed out in order.
 
 Ringing the bell is a system call; made while holding the room's lock, it queued every other sender behind that
-lock. These tests pin the rule down without timing anything.
+lock. Lines in a row for the same members are joined before they are handed out. These tests pin both down
+without timing anything.
 """
 
 import socket
 import threading
+from collections.abc import Iterator
+
+import pytest
 
 from chatkit.server import ChatServer
-from chatkit.server.postman import Postman
+from chatkit.server.member import Member
+from chatkit.server.postman import Postman, hand_out
 from tests.conftest import Connect, StartServer, eventually
 
 
@@ -20,11 +25,10 @@ def bell_bytes(postman: Postman) -> int:
         return 0
 
 
-def test_noting_mail_rings_nothing_and_waking_rings_once() -> None:
+def test_posting_rings_nothing_and_waking_rings_once() -> None:
     postman = Postman()
     try:
-        member = object()
-        postman.has_mail(member)  # type: ignore[arg-type]
+        postman.post(b"hello\n", ())
         assert bell_bytes(postman) == 0
         postman.wake()
         postman.wake()  # already rung: no second byte
@@ -80,3 +84,34 @@ def test_every_wake_happens_outside_the_room_lock(start_server: StartServer, con
     assert eventually(lambda: any(m.text == "hello" for m in bob.messages()))
     assert len(wakes) >= 5
     assert all(wakes), wakes
+
+
+@pytest.fixture
+def members() -> Iterator[list[Member]]:
+    """Three members on socket pairs (nothing is sent: these tests only hand lines out)."""
+    postman = Postman()
+    pairs = [socket.socketpair() for _ in range(3)]
+    yield [Member(mine, f"test-{number}", postman) for number, (mine, _) in enumerate(pairs)]
+    for pair in pairs:
+        for sock in pair:
+            sock.close()
+    postman._bell.close()
+    postman._bell_rope.close()
+
+
+def test_lines_in_a_row_for_the_same_members_are_joined_once(members: list[Member]) -> None:
+    ada, bob, cy = members
+    room = frozenset({ada, bob})
+    touched = hand_out([(b"1\n", room), (b"2\n", room), (b"3\n", room)])
+    assert touched == {ada, bob}
+    assert ada.pending == [b"1\n2\n3\n"] and ada.pending_lines == 3
+    assert bob.pending == [b"1\n2\n3\n"] and not cy.pending
+
+
+def test_every_member_gets_their_lines_in_the_order_posted(members: list[Member]) -> None:
+    ada, bob, cy = members
+    before, after = frozenset({ada, bob}), frozenset({ada, bob, cy})  # cy joined between the two messages
+    hand_out([(b"m1\n", before), (b"only ada\n", (ada,)), (b"m2\n", after), (b"m3\n", after)])
+    assert ada.take_pending() == b"m1\nonly ada\nm2\nm3\n"
+    assert bob.take_pending() == b"m1\nm2\nm3\n"
+    assert cy.take_pending() == b"m2\nm3\n"

@@ -289,13 +289,12 @@ class ChatServer:
 
     def announce(self, room: str, text: str) -> None:
         """Tell everyone in a room something (a notice, not a chat message)."""
-        line = protocol.encode({"type": "notice", "text": text})
-        self.rooms.deliver(room, line)
+        self.postman.post(protocol.encode({"type": "notice", "text": text}), self.rooms.members(room))
         self.postman.wake()
 
     def publish(self, member: Member, payload: str, fields: Fields) -> None:
         """Store a message, then relay it to the sender's room, in the order it was stored."""
-        with self.rooms.lock:  # one order for the log and for every member's pending lines
+        with self.rooms.lock:  # one order for the log and for the postman's outbox
             stored = self.log.append(member.room, member.name, payload)
             message = {
                 "time": time.time(),
@@ -305,8 +304,7 @@ class ChatServer:
                 "room": member.room,
                 "sender": member.name,
             }
-            line = protocol.encode(message)
-            self.rooms.deliver(member.room, line)
+            self.postman.post(protocol.encode(message), self.rooms.members(member.room))
         self.postman.wake()  # after the lock: see Postman.wake
 
     # --- what a server panel reads ---

@@ -33,8 +33,8 @@ def read_line(reader: IO[bytes]) -> bytes:
 
 
 def reply(member: Member, frame: Frame) -> None:
-    """Queue a message for one member and wake the postman."""
-    member.deliver(protocol.encode(frame))
+    """Post a message to one member and wake the postman."""
+    member.postman.post(protocol.encode(frame), (member,))
     member.postman.wake()
 
 

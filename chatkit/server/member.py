@@ -1,16 +1,15 @@
 """One connected person as the server sees them: a socket, a name, a room, and the lines waiting for them.
 
 Why lines wait here: if the sender's thread wrote to every member's socket and waited, one member who stops
-reading would fill their socket buffer and block that thread, and with it the whole room. So `deliver()` only
-appends the line to the member's pending list and tells the server's postman (postman.py), which sends without
-ever waiting, many lines per system call when they pile up. Past a bound of pending lines, or when the member
-stays behind too long, they are dropped with a reason; everyone else carries on.
+reading would fill their socket buffer and block that thread, and with it the whole room. So every line goes to
+the server's postman (postman.py), which hands it to the member's pending list and sends without ever waiting,
+many lines per system call when they pile up. Past a bound of pending lines, or when the member stays behind too
+long, they are dropped with a reason; everyone else carries on.
 """
 
 import contextlib
 import select
 import socket
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -59,12 +58,15 @@ class TokenBucket:
 
 
 class Member:
-    """A connection the server reads from on one thread; the postman writes what `deliver()` queued for it."""
+    """A connection the server reads from on one thread; the postman writes the lines queued for it.
+
+    Only the postman's thread touches `pending`, `pending_lines` and `unsent`, so they need no lock.
+    """
 
     # Fixed attributes, no per-object dict: with 2,000 members every kilobyte per member counts.
     __slots__ = (
         "sock", "peer", "postman", "limits", "name", "room", "pubkey", "reason", "allowance",
-        "pending", "unsent", "queued", "behind_since", "closed", "_lock", "__weakref__",
+        "pending", "pending_lines", "unsent", "behind_since", "closed", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, sock: socket.socket, peer: str, postman: "Postman", limits: Limits | None = None) -> None:
@@ -77,40 +79,32 @@ class Member:
         self.pubkey = ""  # sealed mode: the member's public signing key, relayed with each message
         self.reason = ""  # why the server dropped this member, if it did
         self.allowance = TokenBucket(self.limits.lines_per_second, self.limits.burst_lines)
-        self.pending: list[bytes] = []  # lines the postman has not taken yet, oldest first
-        self.unsent = b""  # bytes the postman took but the socket has not accepted yet (only the postman uses it)
-        self.queued = False  # the postman knows about the pending lines (so deliver() tells it only once)
+        self.pending: list[bytes] = []  # pieces of lines the postman has not sent yet, oldest first
+        self.pending_lines = 0  # how many lines those pieces hold
+        self.unsent = b""  # bytes taken from pending that the socket has not accepted yet
         self.behind_since: float | None = None  # while the socket cannot take all that is unsent (for the watchdog)
         self.closed = False  # set once, never cleared: a plain flag is enough
-        self._lock = threading.Lock()  # guards pending and queued: lines leave in the order they came
 
     def __repr__(self) -> str:
         return f"Member({self.name or '?'}@{self.peer} in {self.room or '-'})"
 
-    def deliver(self, line: bytes) -> bool:
-        """Queue a line for the postman; return False (and drop them) if too far behind.
-
-        The caller then calls `postman.wake()` once it holds no lock: the postman sends at once.
-        """
+    def queue(self, data: bytes, lines: int) -> None:
+        """Add whole lines for this member (the postman calls this); drop the member if too far behind."""
         # Only a member whose socket refuses bytes can be too far behind: lines also wait a moment while the
         # postman is busy with others, and that must not count against a member who reads well.
         if self.closed:
-            return False
-        with self._lock:
-            if self.behind_since is None or len(self.pending) < self.limits.outbox_lines:
-                self.pending.append(line)
-                if not self.queued:
-                    self.queued = True
-                    self.postman.has_mail(self)
-                return True
-        self.drop(f"too far behind: {self.limits.outbox_lines} lines waiting to be read")
-        return False
+            return
+        if self.behind_since is not None and self.pending_lines >= self.limits.outbox_lines:
+            self.drop(f"too far behind: {self.limits.outbox_lines} lines waiting to be read")
+            return
+        self.pending.append(data)
+        self.pending_lines += lines
 
     def take_pending(self) -> bytes:
         """Take every pending line as one piece of bytes (the postman calls this)."""
-        with self._lock:
-            lines, self.pending, self.queued = self.pending, [], False
-        return b"".join(lines)
+        data = b"".join(self.pending)
+        self.pending, self.pending_lines = [], 0
+        return data
 
     def send_unsent(self) -> bool:
         """Give the socket as much of `unsent` as it takes without waiting, keep the rest; return True if all went."""
@@ -129,8 +123,7 @@ class Member:
 
     def forget_mail(self) -> None:
         """Throw away what is waiting (the connection is closed)."""
-        with self._lock:
-            self.pending, self.unsent = [], b""
+        self.pending, self.pending_lines, self.unsent = [], 0, b""
 
     def stalled(self, now: float) -> bool:
         """Return True if the socket has not taken what is unsent for longer than the limit: they stopped reading."""

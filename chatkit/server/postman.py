@@ -5,10 +5,13 @@ costs about the same for 100 bytes as for 100 kilobytes. With 500 people in a ro
 calls per round of messages, and that is what limits the server. So reading stays one thread per member (the
 simple design the kit teaches), but writing is handed to a postman:
 
-- `Member.deliver(line)` only appends the line to that member's pending list and tells the postman "mail for X";
-  the thread that delivered then calls `wake()` once it has let go of its locks.
-- The postman wakes at once, takes every member with mail, and gives each socket everything pending in ONE send
-  that never waits. At a normal pace that is one line, sent immediately; under a burst, many lines in one call.
+- A thread with something to say calls `post(line, recipients)`: the line goes into the postman's outbox, in
+  order, with the set of members it is for (a room's members, or just one person for a reply). Once that thread
+  has let go of its locks it calls `wake()`.
+- The postman wakes at once and takes the whole outbox. Lines in a row for the same members are joined into one
+  piece of bytes, and each member gets that piece once: under a burst, one step per member, not one per line.
+- It then gives each socket everything pending in ONE send that never waits. At a normal pace that is one line,
+  sent immediately; under a burst, many lines in one call.
 - Whatever a socket cannot take yet stays with the member; the postman retries when the socket is writable
   (a `selectors` wait). Nobody waits for a slow reader; the watchdog drops one who stays behind too long.
 
@@ -21,33 +24,38 @@ import selectors
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from itertools import groupby
 
 from chatkit.server.member import Member
 
 WAKE_SECONDS = 0.5  # the longest the postman sleeps without a reason (it checks whether it should stop)
 # poll() needs no set-up call of its own, so a fresh selector each round costs one system call (Windows: select)
 Selector = getattr(selectors, "PollSelector", selectors.SelectSelector)
+Letter = tuple[bytes, Collection[Member]]  # a line, and the members it is for
 
 
 class Postman:
-    """Write members' pending lines to their sockets on one thread, coalescing whatever piled up meanwhile."""
+    """Write lines to members' sockets on one thread, coalescing whatever piled up meanwhile."""
 
     def __init__(self) -> None:
-        self._mail: set[Member] = set()  # members with new pending lines
+        self._outbox: list[Letter] = []  # lines posted and not yet handed to their members, oldest first
+        self._posted = 0  # how many letters were ever posted
+        self._handed = 0  # how many of them the postman has handed to their members
         self._behind: set[Member] = set()  # members whose socket could not take everything yet
-        self._lock = threading.Lock()  # guards _mail and _rung
-        self._sent = threading.Condition()  # notified after every round, for finish() to wait on
+        self._lock = threading.Lock()  # guards _outbox, _posted and _rung
+        self._round_done = threading.Condition()  # notified after every round, for wait_until_sent()
         self._rung = False  # a byte is in the bell and not yet read: no need to ring again
         self._bell, self._bell_rope = socket.socketpair()
         self._bell.setblocking(False)
         self._bell_rope.setblocking(False)
         self.running = True
 
-    def has_mail(self, member: Member) -> None:
-        """Note that a member has lines to send. Nothing is sent until someone calls wake()."""
+    def post(self, line: bytes, recipients: Collection[Member]) -> None:
+        """Put a line in the outbox for these members. Nothing is sent until someone calls wake()."""
         with self._lock:
-            self._mail.add(member)
+            self._outbox.append((line, recipients))
+            self._posted += 1
 
     def wake(self) -> None:
         """Ring the bell if there is mail and it is not rung yet. Call it only once you hold no lock.
@@ -57,7 +65,7 @@ class Postman:
         10-client burst, that made the server spend twice the CPU on the same messages (docs/performance.md).
         """
         with self._lock:
-            if self._rung or not self._mail:
+            if self._rung or not self._outbox:
                 return
             self._rung = True
         with contextlib.suppress(OSError):  # a full bell is rung enough; a closed one means stopping
@@ -74,10 +82,12 @@ class Postman:
         try:
             while self.running:
                 writable = self._wait()
-                for member in self._take_mail() | writable:
-                    self._post(member)
-                with self._sent:
-                    self._sent.notify_all()
+                posted, letters = self._take_outbox()
+                for member in hand_out(letters) | writable:
+                    self._send(member)
+                with self._round_done:
+                    self._handed = posted
+                    self._round_done.notify_all()
         finally:
             self._bell.close()
             self._bell_rope.close()
@@ -101,15 +111,15 @@ class Postman:
                 watched[member.sock.fileno()] = member
         return watched
 
-    def _take_mail(self) -> set[Member]:
-        """Empty the bell and take the set of members with new mail."""
+    def _take_outbox(self) -> tuple[int, list[Letter]]:
+        """Empty the bell and take the outbox; return it with the number of letters posted so far."""
         with contextlib.suppress(OSError):
             self._bell.recv(4096)
         with self._lock:
-            mail, self._mail, self._rung = self._mail, set(), False
-        return mail
+            letters, self._outbox, self._rung = self._outbox, [], False
+            return self._posted, letters
 
-    def _post(self, member: Member) -> None:
+    def _send(self, member: Member) -> None:
         """Send a member what is left over, then what is pending, each in one call that never waits."""
         if member.closed:
             member.forget_mail()
@@ -130,12 +140,31 @@ class Postman:
             member.behind_since = None
 
     def wait_until_sent(self, member: Member, timeout: float) -> bool:
-        """Wait (bounded) until a member's lines have all gone; return whether they did."""
+        """Wait (bounded) until every line posted so far for a member has gone; return whether it did."""
+        with self._lock:
+            posted = self._posted
+        self.wake()
         deadline = time.monotonic() + timeout
-        with self._sent:
-            while member.has_mail() and not member.closed and self.running:
+        with self._round_done:
+            while (self._handed < posted or member.has_mail()) and not member.closed and self.running:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-                self._sent.wait(min(left, WAKE_SECONDS))
-        return not member.has_mail()
+                self._round_done.wait(min(left, WAKE_SECONDS))
+        return self._handed >= posted and not member.has_mail()
+
+
+def hand_out(letters: list[Letter]) -> set[Member]:
+    """Give each member their lines; return who got some.
+
+    Letters in a row for the same members (the same set object: a room's members are a set that is replaced when
+    someone joins or leaves) are joined first, so a burst of 100 lines to a room of 500 costs one step per member.
+    """
+    touched: set[Member] = set()
+    for _, run in groupby(letters, key=lambda letter: id(letter[1])):
+        same = list(run)
+        data, recipients = b"".join(line for line, _ in same), same[0][1]
+        for member in recipients:
+            member.queue(data, len(same))
+        touched.update(recipients)
+    return touched

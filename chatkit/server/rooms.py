@@ -1,7 +1,10 @@
-"""Who is in which room. A small, locked table: many member threads read and change it at once."""
+"""Who is in which room. A small, locked table: many member threads read and change it at once.
+
+Each room's members are a frozenset that is replaced, never changed, when someone joins or leaves. So a message
+can take the room's current members as they are (no copy) and keep them, while people come and go.
+"""
 
 import threading
-from collections.abc import Callable
 
 from chatkit.server.member import Member
 
@@ -12,7 +15,7 @@ class Rooms:
     """Rooms and their members; every method takes the lock, so callers never see a half-made change."""
 
     def __init__(self) -> None:
-        self._members: dict[str, set[Member]] = {DEFAULT_ROOM: set()}
+        self._members: dict[str, frozenset[Member]] = {DEFAULT_ROOM: frozenset()}
         self._names: set[str] = set()
         self.lock = threading.RLock()
 
@@ -30,8 +33,8 @@ class Rooms:
         with self.lock:
             old = member.room
             if old:
-                self._members[old].discard(member)
-            self._members.setdefault(room, set()).add(member)
+                self._members[old] -= {member}
+            self._members[room] = self._members.get(room, frozenset()) | {member}
             member.room = room
             return old
 
@@ -39,20 +42,13 @@ class Rooms:
         """Forget a member who left."""
         with self.lock:
             if member.room:
-                self._members[member.room].discard(member)
+                self._members[member.room] -= {member}
             self._names.discard(member.name)
 
-    def each_in(self, room: str, action: Callable[[Member], object]) -> None:
-        """Run a quick, non-blocking action for each member of a room, under the lock, so order is kept."""
+    def members(self, room: str) -> frozenset[Member]:
+        """Return who is in a room right now (a set that never changes: joins and leaves make a new one)."""
         with self.lock:
-            for member in list(self._members.get(room, ())):
-                action(member)
-
-    def deliver(self, room: str, line: bytes) -> None:
-        """Queue a line for everyone in a room, under the lock, so every member gets lines in the same order."""
-        with self.lock:
-            for member in list(self._members.get(room, ())):  # a plain loop: it runs once per member per message
-                member.deliver(line)
+            return self._members.get(room, frozenset())
 
     def everyone(self) -> list[Member]:
         """Return every member, in any room."""
