@@ -17,7 +17,7 @@ from chatkit.client import ChatClient, ChatError, ChatMessage, Wire
 from chatkit.crypto import classic, kdf
 from chatkit.server import ChatServer, conversation
 
-from .conftest import PASSWORD, Connect, StartServer
+from .conftest import PASSWORD, Connect, StartServer, eventually
 
 READ_SECONDS = 10.0
 CHUNK = 64 * 1024
@@ -321,7 +321,10 @@ def test_wrong_classic_proof_gets_a_wrong_password_error(start_server: StartServ
 
 def test_sealed_room_keeps_the_first_members_check(start_server: StartServer, connect: Connect) -> None:
     server = start_server("sealed")
-    alice, bob = connect(server, "alice", room="vault"), connect(server, "bob", room="vault")
+    alice = connect(server, "alice", room="vault")
+    # alice's client sends the room's check once it has joined; let the server take it before bob arrives
+    assert eventually(lambda: server.log.room("vault", server.mode.make_salt).check_blob is not None)
+    bob = connect(server, "bob", room="vault")
     round_trip(alice, bob)
     with pytest.raises(ChatError, match="wrong password"):
         connect(server, "mallory", password="another passphrase", room="vault")

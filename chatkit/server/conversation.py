@@ -4,10 +4,11 @@ Every error a person causes is answered with an 'error' line that says what went
 errors and an over-long line end the connection. Nothing a member sends can stop the server for anyone else.
 """
 
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from chatkit import protocol
 from chatkit.protocol import Frame, ProtocolError, check_name
+from chatkit.server.lines import LineReader
 from chatkit.server.member import Member
 from chatkit.server.modes import ModeError
 from chatkit.server.rooms import DEFAULT_ROOM
@@ -22,9 +23,9 @@ class Goodbye(Exception):
     """The conversation is over: the member quit, vanished, or broke a rule that ends it."""
 
 
-def read_line(reader: IO[bytes]) -> bytes:
+def read_line(reader: LineReader) -> bytes:
     """Read one newline-terminated line, refusing lines over the size limit; raise Goodbye at end of input."""
-    line = reader.readline(protocol.MAX_LINE_BYTES + 1)
+    line = reader.readline()
     if len(line) > protocol.MAX_LINE_BYTES:
         raise ProtocolError(f"line exceeds the limit of {protocol.MAX_LINE_BYTES} bytes; closing the connection")
     if not line.endswith(b"\n"):
@@ -40,7 +41,7 @@ def reply(member: Member, frame: Frame) -> None:
 
 def converse(server: "ChatServer", member: Member) -> None:
     """Greet a member, then answer their requests until they leave; always clean up."""
-    reader = member.sock.makefile("rb")
+    reader = LineReader(member.sock, protocol.MAX_LINE_BYTES)
     try:
         greet(server, member, reader)
         while True:
@@ -51,11 +52,10 @@ def converse(server: "ChatServer", member: Member) -> None:
         pass
     finally:
         server.leave(member)
-        reader.close()
         member.finish()
 
 
-def greet(server: "ChatServer", member: Member, reader: IO[bytes]) -> None:
+def greet(server: "ChatServer", member: Member, reader: LineReader) -> None:
     """Read 'hello', check it with the mode, claim the name and put the member in their first room."""
     member.sock.settimeout(HELLO_SECONDS)
     try:
