@@ -70,8 +70,8 @@ def test_a_quiet_connection_waits_with_a_small_read_and_a_busy_one_reads_big(
     lines.limit = BUSY_READ * 4
     writer.sendall(b"short\n")
     assert lines.readline() == b"short\n"
-    assert lines._read_size == QUIET_READ  # the read came back short: nothing more was waiting
+    assert lines._read_size == QUIET_READ  # little came: the next wait is a small read again
     writer.sendall(b"z" * (QUIET_READ * 3) + b"\n")
     assert lines.readline() == b"z" * (QUIET_READ * 3) + b"\n"
-    assert lines._read_size == QUIET_READ  # the last read (the rest of the line) was short again
+    assert lines._read_size == QUIET_READ  # the last read (the end of the line) brought little
     assert lines._buffer == b""

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from chatkit.server import ChatServer
-from chatkit.server.member import Member
+from chatkit.server.member import Limits, Member
 from chatkit.server.postman import Postman, hand_out
 from tests.conftest import Connect, StartServer, eventually
 
@@ -115,3 +115,14 @@ def test_every_member_gets_their_lines_in_the_order_posted(members: list[Member]
     assert ada.take_pending() == b"m1\nonly ada\nm2\nm3\n"
     assert bob.take_pending() == b"m1\nm2\nm3\n"
     assert cy.take_pending() == b"m2\nm3\n"
+
+
+def test_a_member_who_is_behind_is_dropped_before_the_bound_is_passed(members: list[Member]) -> None:
+    ada = members[0]
+    ada.limits = Limits(outbox_lines=5)
+    ada.behind_since = 0.0  # their socket stopped taking bytes
+    ada.queue(b"1\n2\n3\n", 3)
+    assert not ada.closed
+    ada.queue(b"4\n5\n6\n", 3)  # would make 6 lines waiting: over the bound of 5
+    assert ada.closed and "too far behind" in ada.reason
+    assert ada.pending_lines == 3

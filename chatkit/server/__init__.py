@@ -1,8 +1,8 @@
 """The chat server: `ChatServer(mode=...)` with start()/stop(), or as a context manager.
 
-Read in this order: chat_server.py (lifetime and threads), conversation.py (one member's requests),
-rooms.py and member.py (who is where; the lines waiting for each member), postman.py (who writes them),
-then classic.py beside sealed.py (the one place the two modes differ).
+Read in this order: chat_server.py (lifetime and threads), conversation.py (one member's requests) and
+lines.py (how their bytes become lines), rooms.py and member.py (who is where; the lines waiting for each
+member), postman.py (who writes them), then classic.py beside sealed.py (the one place the two modes differ).
 """
 
 from chatkit.server.chat_server import ChatServer, make_mode

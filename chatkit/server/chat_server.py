@@ -289,8 +289,10 @@ class ChatServer:
 
     def announce(self, room: str, text: str) -> None:
         """Tell everyone in a room something (a notice, not a chat message)."""
-        self.postman.post(protocol.encode({"type": "notice", "text": text}), self.rooms.members(room))
-        self.postman.wake()
+        line = protocol.encode({"type": "notice", "text": text})
+        with self.rooms.lock:  # posted before a member who is leaving is gone: finish() waits for it
+            self.postman.post(line, self.rooms.members(room))
+        self.postman.wake()  # after the lock: see Postman.wake
 
     def publish(self, member: Member, payload: str, fields: Fields) -> None:
         """Store a message, then relay it to the sender's room, in the order it was stored."""

@@ -4,13 +4,13 @@ TCP delivers bytes, not messages: one `recv` may return half a line, or three li
 where each line ends (protocol.py). `sock.makefile("rb").readline()` would do this too, but it keeps an 8 KiB
 buffer per connection, and a `recv(8192)` holds 8 KiB for as long as it waits. With 2,000 quiet students that
 is memory held for nothing. So a connection waiting for its next line waits with a small buffer, and one that
-has more waiting (its last read came back full) reads in big pieces.
+is busy (its last read brought a lot) reads in bigger pieces, up to 64 KiB.
 """
 
 import socket
 
 QUIET_READ = 512  # bytes asked for while waiting: most chat lines fit, and a quiet connection holds little
-BUSY_READ = 65536  # bytes asked for when the last read came back full: more is waiting, take it in few calls
+BUSY_READ = 65536  # the most asked for at once when reads keep coming back full: take a burst in few calls
 
 
 class LineReader:
@@ -39,7 +39,8 @@ class LineReader:
                 return self._take(self.limit + 1)
             self._searched = len(self._buffer)
             chunk = self.sock.recv(self._read_size)
-            self._read_size = BUSY_READ if len(chunk) == self._read_size else QUIET_READ
+            # Plenty came: ask for twice as much next time (up to BUSY_READ). Little came: back to a small read.
+            self._read_size = max(QUIET_READ, min(BUSY_READ, 2 * len(chunk)))
             if not chunk:
                 return self._take(len(self._buffer))
             self._buffer += chunk

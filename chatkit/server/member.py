@@ -60,7 +60,7 @@ class TokenBucket:
 class Member:
     """A connection the server reads from on one thread; the postman writes the lines queued for it.
 
-    Only the postman's thread touches `pending`, `pending_lines` and `unsent`, so they need no lock.
+    Only the postman's thread changes `pending`, `pending_lines` and `unsent`, so they need no lock.
     """
 
     # Fixed attributes, no per-object dict: with 2,000 members every kilobyte per member counts.
@@ -94,7 +94,7 @@ class Member:
         # postman is busy with others, and that must not count against a member who reads well.
         if self.closed:
             return
-        if self.behind_since is not None and self.pending_lines >= self.limits.outbox_lines:
+        if self.behind_since is not None and self.pending_lines + lines > self.limits.outbox_lines:
             self.drop(f"too far behind: {self.limits.outbox_lines} lines waiting to be read")
             return
         self.pending.append(data)
