@@ -100,28 +100,18 @@ def check_scrolling(notebook: NotebookPage) -> None:
     )
 
 
-def test_scrolling_up_keeps_the_place_in_jupyterlab(
-    page: Any, lab_server: JupyterServer, server_log: list[JupyterServer]
+@pytest.mark.parametrize("frontend", ["lab_server", "notebook7_server"], ids=["jupyterlab", "notebook7"])
+def test_scrolling_up_keeps_the_place(
+    frontend: str, page: Any, request: pytest.FixtureRequest, server_log: list[JupyterServer]
 ) -> None:
-    server_log.append(lab_server)
-    notebook = NotebookPage(page, lab_server, lab_server.root / FIXTURE)
+    jupyter: JupyterServer = request.getfixturevalue(frontend)
+    server_log.append(jupyter)
+    notebook = NotebookPage(page, jupyter, jupyter.root / FIXTURE)
     try:
         check_scrolling(notebook)
         notebook.run_cleanup()
     finally:
-        lab_server.shut_down_kernels()
-
-
-def test_scrolling_up_keeps_the_place_in_notebook7(
-    page: Any, notebook7_server: JupyterServer, server_log: list[JupyterServer]
-) -> None:
-    server_log.append(notebook7_server)
-    notebook = NotebookPage(page, notebook7_server, notebook7_server.root / FIXTURE)
-    try:
-        check_scrolling(notebook)
-        notebook.run_cleanup()
-    finally:
-        notebook7_server.shut_down_kernels()
+        jupyter.shut_down_kernels()
 
 
 def test_a_burst_of_1000_shows_in_order_and_the_kernel_answers(
