@@ -62,6 +62,57 @@ class ProtocolError(ValueError):
     """A line that is not a valid chatkit message; the text says what was expected and what arrived."""
 
 
+class ChatError(RuntimeError):
+    """Something the chat could not do (connect, join, send); the text says what happened."""
+
+
+# Why a request can be refused: the `code` of an 'error' line, of a Refused exception on either side, and (in
+# scripts/run_client.py) of the terminal client's exit code. One table, so the three can never disagree.
+REFUSALS: dict[str, str] = {
+    "malformed": "the line was not a valid message",
+    "timeout": "the greeting did not arrive in time",
+    "wrong_mode": "the client and the server run different modes",
+    "wrong_password": "the password or passphrase is wrong",
+    "name_taken": "someone connected already has this name",
+    "rate_limited": "too many lines too fast; this one was not sent",
+    "wrong_room": "the message names another room than the sender's",
+    "replay": "this message was seen before",
+    "cannot_decrypt": "the message did not decrypt",
+    "bad_padding": "classic mode with the padding oracle on: the padding was wrong",
+    "not_supported": "this server does not do that in its mode",
+}
+
+
+class Refused(ChatError):
+    """A request the other side refused: `code` (a key of REFUSALS) says why, the text says it to a person.
+
+    The server raises it and sends it as an 'error' line; the client raises it again from that line:
+
+    >>> refusal = Refused("name_taken", "the name alice is already taken on this server")
+    >>> encode(refusal.frame())
+    b'{"type": "error", "code": "name_taken", "text": "the name alice is already taken on this server"}\\n'
+    >>> Refused.from_frame(decode(encode(refusal.frame()))).code
+    'name_taken'
+    """
+
+    def __init__(self, code: str, text: str) -> None:
+        if code not in REFUSALS:
+            raise ValueError(f"unknown refusal code {code!r}; expected one of {', '.join(REFUSALS)}")
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+    def frame(self) -> "Frame":
+        """Return the 'error' message that tells the other side."""
+        return error(self.code, self.text)
+
+    @classmethod
+    def from_frame(cls, frame: "Frame") -> "Refused":
+        """Rebuild the refusal an 'error' message carries (an unknown code counts as 'malformed')."""
+        code = frame["code"] if frame["code"] in REFUSALS else "malformed"
+        return cls(code, frame["text"])
+
+
 def encode(frame: Frame) -> bytes:
     """Turn a message into one line of bytes, newline included."""
     check_frame(frame)

@@ -166,6 +166,51 @@ class ChatClient:
             raise ChatError(f"{self.name}: no matching event within {timeout} s")
         return found
 
+    def wait_for_message(
+        self,
+        text: str | None = None,
+        *,
+        sender: str | None = None,
+        containing: str | None = None,
+        own: bool | None = None,
+        count: int = 1,
+        timeout: float = 10.0,
+    ) -> ChatMessage:
+        """Return the `count`-th chat message so far or to come with this text (or `containing` it), sender, own."""
+
+        def matches(event: Event) -> bool:
+            return (
+                isinstance(event, ChatMessage)
+                and (text is None or event.text == text)
+                and (containing is None or containing in event.text)
+                and (sender is None or event.sender == sender)
+                and (own is None or event.own == own)
+            )
+
+        found = self.inbox.wait_for(matches, timeout, count)
+        if not isinstance(found, ChatMessage):
+            wanted = ", ".join(
+                f"{k}={v!r}"
+                for k, v in [("text", text), ("sender", sender), ("containing", containing), ("own", own)]
+                if v is not None
+            )
+            raise ChatError(f"{self.name}: message #{count} ({wanted or 'any'}) did not arrive within {timeout} s")
+        return found
+
+    def wait_for_problem(self, code: str | None = None, *, count: int = 1, timeout: float = 10.0) -> Problem:
+        """Return the `count`-th problem so far or to come with this code (any code if None)."""
+        found = self.inbox.wait_for(lambda e: isinstance(e, Problem) and code in (None, e.code), timeout, count)
+        if not isinstance(found, Problem):
+            raise ChatError(f"{self.name}: no problem {code or ''} within {timeout} s".replace("  ", " "))
+        return found
+
+    def wait_for_notice(self, containing: str, *, timeout: float = 10.0) -> Notice:
+        """Return the first notice so far or to come whose text contains `containing`."""
+        found = self.inbox.wait_for(lambda e: isinstance(e, Notice) and containing in e.text, timeout)
+        if not isinstance(found, Notice):
+            raise ChatError(f"{self.name}: no notice containing {containing!r} within {timeout} s")
+        return found
+
     def messages(self) -> list[ChatMessage]:
         """Return the chat messages received so far."""
         return self.inbox.messages()

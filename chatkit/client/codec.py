@@ -11,10 +11,8 @@ import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from chatkit.crypto import BadSignature, CannotDecrypt, classic, kdf, labels, lengths, sealed, signing
+from chatkit.crypto import CANNOT_DECRYPT, BadSignature, CannotDecrypt, classic, kdf, labels, lengths, sealed, signing
 from chatkit.protocol import Frame, b64, header_bytes, unb64
-
-CANNOT_DECRYPT = "could not decrypt: wrong password or tampered message"
 
 
 class ClassicCodec:

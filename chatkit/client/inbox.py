@@ -4,6 +4,7 @@ The receiver thread puts every event here. Listeners (a widget, the terminal cli
 tests and notebooks can instead wait for the event they expect, with a time limit.
 """
 
+import itertools
 import sys
 import threading
 import traceback
@@ -34,10 +35,15 @@ class Inbox:
             except Exception:  # a bug in a listener must not kill the receiver thread
                 traceback.print_exc(file=sys.stderr)
 
-    def wait_for(self, matches: Callable[[Event], bool], timeout: float) -> Event | None:
-        """Return the first event so far or to come that `matches`, or None after `timeout` seconds."""
+    def wait_for(self, matches: Callable[[Event], bool], timeout: float, count: int = 1) -> Event | None:
+        """Return the `count`-th event so far or to come that `matches`, or None after `timeout` seconds."""
+
+        def found() -> Event | None:
+            hits = (event for event in self.history if matches(event))
+            return next(itertools.islice(hits, count - 1, None), None)
+
         with self._changed:
-            return self._changed.wait_for(lambda: next((e for e in self.history if matches(e)), None), timeout)
+            return self._changed.wait_for(found, timeout)
 
     def messages(self) -> list[ChatMessage]:
         """Return the chat messages received so far."""

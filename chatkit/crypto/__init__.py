@@ -3,6 +3,6 @@
 Nothing here touches a socket, a thread or a database (architecture.md): every function can be tried in a cell.
 """
 
-from chatkit.crypto.errors import BadPadding, BadSignature, CannotDecrypt
+from chatkit.crypto.errors import CANNOT_DECRYPT, BadPadding, BadSignature, CannotDecrypt
 
-__all__ = ["BadPadding", "BadSignature", "CannotDecrypt"]
+__all__ = ["CANNOT_DECRYPT", "BadPadding", "BadSignature", "CannotDecrypt"]

@@ -55,9 +55,9 @@ def split_token(token: str) -> tuple[bytes, bytes]:
     try:
         raw = base64.b64decode(token, validate=True)
     except (binascii.Error, ValueError):
-        raise CannotDecrypt("cannot decrypt: not base64") from None
+        raise CannotDecrypt("could not decrypt: not base64") from None
     if len(raw) < 2 * BLOCK_BYTES or len(raw) % BLOCK_BYTES:
-        raise CannotDecrypt(f"cannot decrypt: {len(raw)} bytes is not an IV plus whole 16-byte blocks")
+        raise CannotDecrypt(f"could not decrypt: {len(raw)} bytes is not an IV plus whole 16-byte blocks")
     return raw[:BLOCK_BYTES], raw[BLOCK_BYTES:]
 
 
@@ -68,4 +68,4 @@ def decrypt(key: bytes, token: str) -> str:
     try:
         return plaintext.decode()
     except UnicodeDecodeError:
-        raise CannotDecrypt("cannot decrypt: the plaintext is not UTF-8 text") from None
+        raise CannotDecrypt("could not decrypt: the plaintext is not UTF-8 text") from None

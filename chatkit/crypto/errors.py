@@ -1,5 +1,8 @@
 """The exceptions the crypto layer raises, each with a sentence a student can act on."""
 
+# The one sentence a person sees for every message that fails to open, in every mode (security.md, S7).
+CANNOT_DECRYPT = "could not decrypt: wrong password or tampered message"
+
 
 class CannotDecrypt(ValueError):
     """A ciphertext did not decrypt: the key is wrong or the bytes were changed.
@@ -7,7 +10,7 @@ class CannotDecrypt(ValueError):
     Sealed mode shows only this one message (security.md, S7): telling the two causes apart would help an attacker.
     """
 
-    def __init__(self, detail: str = "cannot decrypt: wrong password or tampered message") -> None:
+    def __init__(self, detail: str = CANNOT_DECRYPT) -> None:
         super().__init__(detail)
 
 
@@ -18,7 +21,7 @@ class BadPadding(CannotDecrypt):
     """
 
     def __init__(self) -> None:
-        super().__init__("cannot decrypt: bad padding")
+        super().__init__("could not decrypt: bad padding")
 
 
 class BadSignature(ValueError):

@@ -135,7 +135,7 @@ def receive_all(reader: Any, side: Side, expected: int) -> None:
         try:
             side.received.append(open_line(side.key, line))
         except (CannotDecrypt, ValueError, KeyError):
-            side.error = "cannot decrypt: this line was not sealed with our session key"
+            side.error = "could not decrypt: this line was not sealed with our session key"
 
 
 class Meeting:

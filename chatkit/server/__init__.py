@@ -1,7 +1,7 @@
 """The chat server: `ChatServer(mode=...)` with start()/stop(), or as a context manager.
 
-Read in this order: chat_server.py (lifetime and threads), conversation.py (one member's requests) and
-lines.py (how their bytes become lines), rooms.py and member.py (who is where; the lines waiting for each
+Read in this order: chat_server.py (lifetime and threads), conversation.py (one member's requests; chatkit/framing.py
+cuts their bytes into lines), rooms.py and member.py (who is where; the lines waiting for each
 member), postman.py (who writes them), then classic.py beside sealed.py (the one place the two modes differ).
 """
 

@@ -6,7 +6,7 @@ it again for the room. Nothing here is end-to-end: whoever runs (or breaks into)
 
 import time
 
-from chatkit.crypto import BadPadding, CannotDecrypt, classic, kdf
+from chatkit.crypto import CANNOT_DECRYPT, BadPadding, CannotDecrypt, classic, kdf
 from chatkit.server.member import Member
 from chatkit.server.modes import Fields, ModeError
 from chatkit.storage import RoomRecord
@@ -54,6 +54,6 @@ class ClassicMode:
         except BadPadding as error:
             if self.padding_oracle:
                 raise ModeError("bad_padding", str(error)) from None
-            raise ModeError("cannot_decrypt", "cannot decrypt: wrong password or tampered message") from None
+            raise ModeError("cannot_decrypt", CANNOT_DECRYPT) from None
         except CannotDecrypt:
-            raise ModeError("cannot_decrypt", "cannot decrypt: wrong password or tampered message") from None
+            raise ModeError("cannot_decrypt", CANNOT_DECRYPT) from None

@@ -7,8 +7,8 @@ errors and an over-long line end the connection. Nothing a member sends can stop
 from typing import TYPE_CHECKING
 
 from chatkit import protocol
+from chatkit.framing import LineReader, LineTooLong
 from chatkit.protocol import Frame, ProtocolError, check_name
-from chatkit.server.lines import LineReader
 from chatkit.server.member import Member
 from chatkit.server.modes import ModeError
 from chatkit.server.rooms import DEFAULT_ROOM
@@ -25,9 +25,12 @@ class Goodbye(Exception):
 
 def read_line(reader: LineReader) -> bytes:
     """Read one newline-terminated line, refusing lines over the size limit; raise Goodbye at end of input."""
-    line = reader.readline()
-    if len(line) > protocol.MAX_LINE_BYTES:
-        raise ProtocolError(f"line exceeds the limit of {protocol.MAX_LINE_BYTES} bytes; closing the connection")
+    try:
+        line = reader.readline()
+    except LineTooLong:
+        raise ProtocolError(
+            f"line exceeds the limit of {protocol.MAX_LINE_BYTES} bytes; closing the connection"
+        ) from None
     if not line.endswith(b"\n"):
         raise Goodbye()  # end of input, possibly halfway through a line: nothing to act on
     return line
@@ -41,7 +44,7 @@ def reply(member: Member, frame: Frame) -> None:
 
 def converse(server: "ChatServer", member: Member) -> None:
     """Greet a member, then answer their requests until they leave; always clean up."""
-    reader = LineReader(member.sock, protocol.MAX_LINE_BYTES)
+    reader = LineReader(member.sock.recv, protocol.MAX_LINE_BYTES)
     try:
         greet(server, member, reader)
         while True:
