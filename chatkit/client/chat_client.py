@@ -18,10 +18,10 @@ from typing import ClassVar
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from chatkit import protocol
-from chatkit.client.codec import CANNOT_DECRYPT, ClassicCodec, SealedCodec
+from chatkit.client.codec import ClassicCodec, SealedCodec
 from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList, Wire
 from chatkit.client.inbox import Inbox
-from chatkit.crypto import CannotDecrypt, kdf
+from chatkit.crypto import CANNOT_DECRYPT, CannotDecrypt, kdf
 from chatkit.protocol import Frame, ProtocolError
 
 CONNECT_SECONDS = 10.0
