@@ -22,8 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from chatkit import protocol
 from chatkit.client import ChatClient, ChatMessage, Event, Problem, Wire
-from chatkit.crypto import CANNOT_DECRYPT
-from chatkit.crypto import kdf, labels, signing
+from chatkit.crypto import CANNOT_DECRYPT, kdf, labels, signing
 from chatkit.server import ChatServer
 
 from . import memscan
