@@ -8,10 +8,10 @@
 import ipywidgets as w
 
 from chatkit.widgets import view
-from chatkit.widgets.look import escape
+from chatkit.widgets.look import TEXT, WARN, escape, tint
 
 BYTES_PER_ROW = 16
-CHANGED = "background:#ffd54f;color:#000;font-weight:bold"
+CHANGED = f"background:{tint(WARN, 40)};color:{TEXT};font-weight:bold;text-decoration:underline"
 
 
 def changed_positions(before: bytes, after: bytes) -> list[int]:

@@ -24,7 +24,7 @@ from chatkit.server import ChatServer
 from chatkit.widgets import view
 from chatkit.widgets.chat_rows import NOTICE, PROBLEM, Entry, entry_for, problem, title_html
 from chatkit.widgets.log_pages import LogPages
-from chatkit.widgets.look import badge_html
+from chatkit.widgets.look import BORDER, badge_html
 from chatkit.widgets.reconnect import Reconnector
 from chatkit.widgets.throttle import Flusher, RowBuffer, held
 
@@ -44,7 +44,7 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         mode: str | None = None,
         iterations: int | None = None,
     ) -> None:
-        super().__init__(layout=w.Layout(border="1px solid #ccc", padding="6px", min_width="300px"))
+        super().__init__(layout=w.Layout(border=BORDER, padding="6px", min_width="300px"))
         self.add_class("chatkit-chat")
         self._lock = threading.Lock()  # guards _unread, _shown and swapping the client (callbacks run on many threads)
         self._unread, self._shown = 0, [""]
@@ -71,7 +71,9 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         self.encoding.style.description_width = "initial"
         self.log_pages = LogPages()
         self.log_view = self.log_pages.view
-        self.input = w.Text(placeholder="type a message, press Enter", layout=w.Layout(flex="1"))
+        self.input = w.Text(
+            description="message", placeholder="type a message, press Enter", layout=w.Layout(flex="1")
+        )  # a real label, not only a placeholder: screen readers announce it
         self.input.continuous_update = False  # the value arrives on Enter, not on every key
         self.send_button = w.Button(description="send", button_style="primary", layout=w.Layout(width="60px"))
         for widget, css in (

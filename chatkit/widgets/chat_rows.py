@@ -4,7 +4,20 @@ import time
 from dataclasses import dataclass
 
 from chatkit.client import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList
-from chatkit.widgets.look import MONO, clock, colour_of, escape, in_encoding
+from chatkit.widgets.look import (
+    ERROR,
+    ERROR_TEXT,
+    MONO,
+    MUTED,
+    OTHER_BUBBLE,
+    OWN_BUBBLE,
+    PROBLEM_BUBBLE,
+    TEXT,
+    clock,
+    colour_of,
+    escape,
+    in_encoding,
+)
 
 MESSAGE, PROBLEM, NOTICE = "message", "problem", "notice"
 
@@ -64,23 +77,23 @@ def row_text(entry: Entry, encoding: str) -> str:
 
 def row_html(entry: Entry, encoding: str) -> str:
     """Render a row as HTML: own messages set apart, a colour per sender, the ciphertext under the text."""
-    when = f'<span style="color:#777;font-size:11px">{clock(entry.time)}</span>'
+    when = f'<span class="chatkit-time" style="color:{MUTED};font-size:11px">{clock(entry.time)}</span>'
     if entry.kind == PROBLEM:
-        style = "color:#b00020;background:#fdecea;padding:2px 6px;margin:2px 0;border-radius:4px"
+        style = f"color:{TEXT};background:{PROBLEM_BUBBLE};border-left:3px solid {ERROR};padding:2px 6px;margin:2px 0"
         return (
             f'<div class="chatkit-row chatkit-problem" role="alert" style="{style}">{when} {escape(entry.text)}</div>'
         )
     if entry.kind == NOTICE:
-        style = "color:#555;font-style:italic"
+        style = f"color:{MUTED};font-style:italic"
         return f'<div class="chatkit-row chatkit-notice" style="{style}">{when} {escape(entry.text)}</div>'
-    side = "margin-left:15%;background:#e3f2fd" if entry.own else "margin-right:15%;background:#f5f5f5"
+    side = f"margin-left:15%;background:{OWN_BUBBLE}" if entry.own else f"margin-right:15%;background:{OTHER_BUBBLE}"
     who = f'<b style="color:{colour_of(entry.sender)}">{escape(entry.sender)}</b>'
     ciphertext = escape(in_encoding(entry.ciphertext, encoding))
     return (
         f'<div class="chatkit-row chatkit-message{" chatkit-own" if entry.own else ""}" '
-        f'style="{side};padding:3px 6px;margin:3px 0;border-radius:6px">'
+        f'style="{side};color:{TEXT};padding:3px 6px;margin:3px 0;border-radius:6px">'
         f'{when} {who}: <span class="chatkit-text">{escape(entry.text)}</span>'
-        f'<div class="chatkit-ciphertext" title="{encoding}" style="{MONO};color:#666">{ciphertext}</div></div>'
+        f'<div class="chatkit-ciphertext" title="{encoding}" style="{MONO};color:{MUTED}">{ciphertext}</div></div>'
     )
 
 
@@ -91,5 +104,5 @@ def hidden_text(hidden: int) -> str:
 
 def title_html(name: str, room: str, unread: int) -> str:
     """Render the title: who, where, and how many messages arrived since they last sent one."""
-    new = f' <span class="chatkit-unread" style="color:#b00020">({unread} new)</span>' if unread else ""
+    new = f' <span class="chatkit-unread" style="color:{ERROR_TEXT}">({unread} new)</span>' if unread else ""
     return f"<b>{escape(name)}</b> in {escape(room)}{new}"

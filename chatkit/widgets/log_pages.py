@@ -13,6 +13,7 @@ import ipywidgets as w
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from chatkit.widgets.chat_rows import Entry, hidden_text, row_html, row_text
+from chatkit.widgets.look import MUTED
 from chatkit.widgets.throttle import held
 
 ROWS_PER_PAGE = 50
@@ -64,7 +65,7 @@ class LogPages:
         self._recode(encoding)
         changed, gone = self._catch_up(entries, total, start)
         with held(self.hidden, *(page.box for page in changed)):  # the pages that changed, in one batch
-            self.hidden.value = f'<div style="color:#777">{hidden_text(start)}</div>' if start else ""
+            self.hidden.value = f'<div style="color:{MUTED}">{hidden_text(start)}</div>' if start else ""
             for page in changed:
                 page.box.children = tuple(widget for _, widget in page.rows)
         for widget in gone:  # after the pages let go of them

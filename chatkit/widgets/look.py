@@ -1,4 +1,10 @@
-"""Small helpers for how things look: a colour per sender, the time of day, ciphertext in base64 or hex, badges."""
+"""Small helpers for how things look: theme colours, a colour per sender, the time of day, ciphertext, badges.
+
+Every colour is one of JupyterLab's theme variables, or a mix of them, so the widgets follow whichever theme the
+student picked (Light, Dark, High Contrast). Each variable carries the light theme's value as a fallback, for front
+ends that do not define them. tests/browser/test_accessibility.py measures the result in a real browser: every text
+at least 4.5:1 against what is behind it (WCAG 2.1 AA), in all three themes.
+"""
 
 import base64
 import binascii
@@ -6,17 +12,46 @@ import html
 import time
 import zlib
 
-PALETTE = ("#1b5e20", "#0d47a1", "#6a1b9a", "#bf360c", "#00695c", "#ad1457", "#4e342e", "#283593")
-MONO = "font-family:monospace;font-size:11px;word-break:break-all"
+TEXT = "var(--jp-content-font-color1, rgba(0, 0, 0, 0.87))"
+PAGE = "var(--jp-layout-color1, #fff)"
+BORDER = "1px solid var(--jp-border-color1, #bdbdbd)"
+BRAND = "var(--jp-brand-color1, #1976d2)"
+ERROR = "var(--jp-error-color1, #d32f2f)"
+SUCCESS = "var(--jp-success-color1, #388e3c)"
+WARN = "var(--jp-warn-color1, #f57c00)"
+MUTED = f"color-mix(in srgb, {TEXT} 72%, transparent)"  # timestamps, ciphertext, notices: quieter, still 5.5:1 or more
+MONO = "font-family:var(--jp-code-font-family, monospace);font-size:11px;word-break:break-all"
+# Hues for senders; never used as they are, but mixed half and half with the theme's text colour (see readable).
+HUES = ("#2e7d32", "#1565c0", "#8e24aa", "#e65100", "#00897b", "#d81b60", "#795548", "#3949ab")
 BADGES = {
-    "classic": ("#b00020", "classic: the server can read everything (INSECURE on purpose)"),
-    "sealed": ("#1b5e20", "sealed: the server stores ciphertext only"),
+    "classic": (ERROR, "classic: the server can read everything (INSECURE on purpose)"),
+    "sealed": (SUCCESS, "sealed: the server stores ciphertext only"),
 }
+
+
+def readable(colour: str) -> str:
+    """Mix a colour half and half with the theme's text colour: darker on light themes, lighter on dark ones.
+
+    Half the text colour keeps every hue above 5:1 on the page and on the message bubbles in JupyterLab's Light,
+    Dark and High Contrast themes, while the senders still look different from each other.
+    """
+    return f"color-mix(in srgb, {colour} 50%, {TEXT})"
+
+
+def tint(colour: str, percent: int) -> str:
+    """Wash a colour out into the page's background (a bubble or badge behind text in the theme's text colour)."""
+    return f"color-mix(in srgb, {colour} {percent}%, {PAGE})"
+
+
+OWN_BUBBLE = tint(BRAND, 15)
+OTHER_BUBBLE = tint("var(--jp-layout-color2, #eee)", 50)
+PROBLEM_BUBBLE = tint(ERROR, 18)
+ERROR_TEXT = readable(ERROR)
 
 
 def colour_of(name: str) -> str:
     """Pick a colour for a sender, the same one every run (Python's own hash changes between runs)."""
-    return PALETTE[zlib.crc32(name.encode()) % len(PALETTE)]
+    return readable(HUES[zlib.crc32(name.encode()) % len(HUES)])
 
 
 def clock(when: float) -> str:
@@ -41,13 +76,16 @@ def escape(text: str) -> str:
 
 def badge_text(mode: str) -> str:
     """Say in words what a mode lets the server see."""
-    return BADGES.get(mode, ("#555", mode))[1]
+    return BADGES.get(mode, (BRAND, mode))[1]
 
 
 def badge_html(mode: str) -> str:
-    """Render a mode as a coloured badge."""
-    colour, words = BADGES.get(mode, ("#555", mode))
-    style = f"background:{colour};color:white;border-radius:4px;padding:1px 6px;font-size:12px"
+    """Render a mode as a badge: the mode's colour as a border and a wash behind text in the theme's colour."""
+    colour, words = BADGES.get(mode, (BRAND, mode))
+    style = (
+        f"background:{tint(colour, 22)};color:{TEXT};border:1px solid {colour};"
+        "border-radius:4px;padding:0 6px;font-size:12px"
+    )
     return f'<span class="chatkit-badge chatkit-{escape(mode)}" style="{style}">{escape(words)}</span>'
 
 

@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from chatkit.server import ChatServer
 from chatkit.widgets import view
-from chatkit.widgets.look import MONO, badge_html, badge_text, escape, scrolling
+from chatkit.widgets.look import BORDER, MONO, badge_html, badge_text, escape, scrolling
 from chatkit.widgets.throttle import Flusher, held
 
 REFRESH_SECONDS = 1.0
@@ -38,7 +38,7 @@ class ServerPanel(view.TextFallback, w.VBox):  # type: ignore[misc]
     """What the server knows: its roster, and its stored rows exactly as stored (plaintext in classic mode)."""
 
     def __init__(self, server: ChatServer, rows: int = 10, every: float = REFRESH_SECONDS) -> None:
-        super().__init__(layout=w.Layout(border="1px solid #ccc", padding="6px"))
+        super().__init__(layout=w.Layout(border=BORDER, padding="6px"))
         self.add_class("chatkit-server-panel")
         self.server, self.rows = server, rows
         self._lock = threading.Lock()  # guards _lines, written by the flusher and read by any thread

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import ipywidgets as w
 
 from chatkit.widgets import view
-from chatkit.widgets.look import MONO, clock, colour_of, escape, scrolling
+from chatkit.widgets.look import BORDER, ERROR_TEXT, MONO, clock, colour_of, escape, scrolling
 from chatkit.widgets.throttle import Flusher, RowBuffer, held
 from chatkit.widgets.wire_labels import OUTGOING, Labeller, parse
 
@@ -48,7 +48,7 @@ class WireView(view.TextFallback, w.VBox):  # type: ignore[misc]
     def __init__(
         self, source: Source, title: str = "what the network sees", unlock: Callable[[str], Opener] | None = None
     ) -> None:
-        super().__init__(layout=w.Layout(border="1px solid #ccc", padding="6px"))
+        super().__init__(layout=w.Layout(border=BORDER, padding="6px"))
         self.add_class("chatkit-wire")
         self.source = source
         self._lock = threading.Lock()  # guards _labeller and _shown: events arrive on many threads
@@ -142,7 +142,7 @@ def line_html(captured: Captured, opened: str = "") -> str:
     """Render a captured line as HTML, with what a password guess opened in it, if anything."""
     who = f'<b style="color:{colour_of(captured.sender)}">{escape(captured.sender or "?")}</b>'
     head = f"{clock(captured.time)} {escape(arrow(captured.direction))} [{escape(captured.room or '?')}] {who}"
-    extra = f' <b class="chatkit-unlocked" style="color:#b00020">{escape(opened)}</b>' if opened else ""
+    extra = f' <b class="chatkit-unlocked" style="color:{ERROR_TEXT}">{escape(opened)}</b>' if opened else ""
     return f'<div class="chatkit-wire-line" style="{MONO}">{head} {escape(captured.line)}{extra}</div>'
 
 
