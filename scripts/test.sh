@@ -29,4 +29,9 @@ if [ ! -x "$CHROMIUM" ]; then
     fi
 fi
 
+if [ ! -d tests/browser/node_modules ] && command -v npm >/dev/null; then
+    echo "installing axe-core for the browser tests' accessibility audit (npm ci, pinned in tests/browser)"
+    npm ci --prefix tests/browser --no-audit --no-fund --silent
+fi
+
 exec .venv/bin/python -m pytest "$@"

@@ -18,6 +18,11 @@ from chatkit.widgets.throttle import held
 
 ROWS_PER_PAGE = 50
 PAGES = 10  # at most 500 rows in the browser; older rows stay in the buffer only
+LAST = str(2**31 - 1)  # CSS `order` is a 32-bit integer: this puts a child after every page
+# The log's last line is a tab stop: from it the arrow keys scroll the log, in every browser (Chrome and Firefox also
+# let a person focus a bare scrolling box; Safari does not, and axe-core asks for a focusable element inside).
+END_STYLE = f"color:{MUTED};font-size:11px;line-height:18px;text-align:center"  # whole pixels, as the rows
+END_OF_LOG = f'<div tabindex="0" class="chatkit-log-end" style="{END_STYLE}">end of the log</div>'
 Row = tuple[Entry, w.HTML]
 
 
@@ -55,7 +60,8 @@ class LogPages:
         self.hidden = w.HTML(layout=w.Layout(order="-1"))
         self.pages = [Page(w.VBox(layout=w.Layout(order="0", width="100%"))) for _ in range(PAGES)]
         inner_layout = w.Layout(width="100%", flex="0 0 auto")  # never shrink to the box: let the box scroll
-        inner = w.VBox([self.hidden, *(page.box for page in self.pages)], layout=inner_layout)
+        self.end = w.HTML(END_OF_LOG, layout=w.Layout(order=LAST))
+        inner = w.VBox([self.hidden, *(page.box for page in self.pages), self.end], layout=inner_layout)
         outer = w.Layout(max_height=height, overflow="hidden auto", flex_flow="column-reverse", width="100%")
         self.view = w.VBox([inner], layout=outer)
 
@@ -123,5 +129,5 @@ class LogPages:
             for _, widget in page.rows:
                 widget.close()
             page.box.close()
-        for part in (self.hidden, *self.view.children, self.view, self._row_layout, self._row_style):
+        for part in (self.hidden, self.end, *self.view.children, self.view, self._row_layout, self._row_style):
             part.close()

@@ -90,6 +90,9 @@ def badge_html(mode: str) -> str:
 
 
 def scrolling(inner: str, height: str = "320px") -> str:
-    """Wrap rows in a box that scrolls and starts at the bottom (a reversed column keeps the newest in view)."""
+    """Wrap rows in a box that scrolls and starts at the bottom (a reversed column keeps the newest in view).
+
+    The box is a tab stop (tabindex 0), so a person without a mouse can focus it and scroll it with the arrow keys.
+    """
     outer = f"max-height:{height};overflow-y:auto;display:flex;flex-direction:column-reverse;line-height:1.35"
-    return f'<div style="{outer}"><div>{inner}</div></div>'
+    return f'<div tabindex="0" style="{outer}"><div>{inner}</div></div>'

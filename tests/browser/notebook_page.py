@@ -62,6 +62,17 @@ class NotebookPage:
         self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(rf"^{re.escape(menu)}$")).click()
         self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).click()
 
+    def choose_theme(self, theme: str) -> None:
+        """Pick a theme from JupyterLab's Settings > Theme menu and wait until the page has switched to it.
+
+        JupyterLab saves the choice in the user settings, so the server's next pages open in it too.
+        """
+        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
+        self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
+        self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(theme)}$")).click()
+        self.page.wait_for_function("name => document.body.dataset.jpThemeName === name", arg=theme, timeout=LOAD_MS)
+        self.page.wait_for_timeout(1000)  # the theme's style sheet is in; let the page paint with it
+
     def run_all_but_cleanup(self) -> None:
         """Run every cell above the notebook's last code cell (its cleanup), then wait for the kernel."""
         self.select(self.code[-1])
