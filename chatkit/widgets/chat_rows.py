@@ -97,6 +97,16 @@ def row_html(entry: Entry, encoding: str) -> str:
     )
 
 
+def spoken(entry: Entry) -> str:
+    """Say a row the way a screen reader should announce it; '' for rows it need not (own messages, problems).
+
+    Problems are not repeated here: their rows are role="alert", which screen readers read out when they appear.
+    """
+    if entry.kind == MESSAGE:
+        return "" if entry.own else f"{entry.sender} says: {entry.text}"
+    return entry.text if entry.kind == NOTICE else ""
+
+
 def hidden_text(hidden: int) -> str:
     """Say how many older rows are not rendered."""
     return f"... {hidden} earlier messages hidden" if hidden else ""

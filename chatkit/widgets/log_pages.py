@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import ipywidgets as w
 from ipywidgets.widgets.widget_string import HTMLStyle
 
-from chatkit.widgets.chat_rows import Entry, hidden_text, row_html, row_text
+from chatkit.widgets.chat_rows import Entry, hidden_text, row_html, row_text, spoken
+from chatkit.widgets.live_region import LiveRegion
 from chatkit.widgets.look import MUTED
 from chatkit.widgets.throttle import held
 
@@ -61,7 +62,9 @@ class LogPages:
         self.pages = [Page(w.VBox(layout=w.Layout(order="0", width="100%"))) for _ in range(PAGES)]
         inner_layout = w.Layout(width="100%", flex="0 0 auto")  # never shrink to the box: let the box scroll
         self.end = w.HTML(END_OF_LOG, layout=w.Layout(order=LAST))
-        inner = w.VBox([self.hidden, *(page.box for page in self.pages), self.end], layout=inner_layout)
+        self.live, self._announced = LiveRegion(), 0  # what screen readers announce; rows announced so far
+        parts = [self.hidden, *(page.box for page in self.pages), self.end, self.live]
+        inner = w.VBox(parts, layout=inner_layout)
         outer = w.Layout(max_height=height, overflow="hidden auto", flex_flow="column-reverse", width="100%")
         self.view = w.VBox([inner], layout=outer)
 
@@ -76,6 +79,7 @@ class LogPages:
                 page.box.children = tuple(widget for _, widget in page.rows)
         for widget in gone:  # after the pages let go of them
             widget.close()
+        self._announce(entries, total)
         shown = entries[start - (total - len(entries)) :]
         return ([hidden_text(start)] if start else []) + [row_text(entry, encoding) for entry in shown]
 
@@ -109,6 +113,13 @@ class LogPages:
             page.rows.append((entry, widget))
         return begin < end
 
+    def _announce(self, entries: list[Entry], total: int) -> None:
+        """Send the rows that arrived since the last update to the live region, as words."""
+        first = total - len(entries)
+        fresh = entries[max(self._announced, first) - first :]
+        self._announced = total
+        self.live.say([words for words in map(spoken, fresh) if words])
+
     def _recode(self, encoding: str) -> None:
         """Show every row's ciphertext in the encoding asked for, if it changed."""
         if encoding == self._encoding:
@@ -129,5 +140,6 @@ class LogPages:
             for _, widget in page.rows:
                 widget.close()
             page.box.close()
-        for part in (self.hidden, self.end, *self.view.children, self.view, self._row_layout, self._row_style):
+        parts = (self.hidden, self.end, self.live, *self.view.children, self.view, self._row_layout, self._row_style)
+        for part in parts:
             part.close()

@@ -7,7 +7,8 @@
   must find no violation. JupyterLab's own chrome (menus, toolbars, file browser, the notebook around our outputs)
   is scoped out: it is not ours to fix here, and axe's whole-page rules would judge JupyterLab, not the widgets.
 - A person chats with the keyboard alone: Tab to the message box, type, Enter sends; Shift+Tab reaches the room box
-  and the join button.
+  and the join button. The message reaches the other widget's live region (role="log"), which was in the page
+  before it arrived, so a screen reader announces it.
 With CHATKIT_UPDATE_DOCS=1 the dark picture of the tour is copied to docs/images/tour-dark.png for the README.
 """
 
@@ -113,10 +114,15 @@ def test_chat_with_the_keyboard_alone(page: Any, lab_server: JupyterServer, serv
         keyboard.press("Escape")  # command mode: from here on only keys
         tab_to(notebook, f"{ALICE} .chatkit-input input")
         text = f"typed without a mouse {secrets.token_hex(3)}"
+        region = bob.locator('.chatkit-live-region[role="log"][aria-live="polite"]')
+        region.evaluate("node => { node.dataset.before = 'yes'; }")  # the same node must receive the news
         keyboard.type(text)
         keyboard.press("Enter")
         expect(alice.locator(".chatkit-input input")).to_have_value("", timeout=ARRIVE_MS)  # sent: the box empties
         expect(notebook.message_rows(bob, text)).to_have_count(1, timeout=ARRIVE_MS)
+        expect(region).to_contain_text(f"alice says: {text}", timeout=ARRIVE_MS)
+        expect(region).to_have_attribute("data-before", "yes")
+        expect(alice.locator(".chatkit-live-region")).not_to_contain_text(text)  # your own message is not news
         tab_to(notebook, f"{ALICE} .chatkit-room input", "Shift+Tab")
         keyboard.press("Control+A")
         keyboard.type("keys")
