@@ -15,7 +15,7 @@ def log() -> Any:
     """A log whose live region records what it would send to the page."""
     pages = LogPages()
     sent: list[list[str]] = []
-    pages.live.send = lambda content, buffers=None: sent.append(content["lines"])  # type: ignore[method-assign]
+    pages.live.send = lambda content, buffers=None: sent.append(content["lines"])
     pages.sent = sent  # type: ignore[attr-defined]
     yield pages
     pages.close()

@@ -40,18 +40,18 @@ ACTIVE_JS = """selector => {
 }"""
 
 
-def too_faint(notebook: NotebookPage) -> tuple[int, list[dict[str, Any]]]:
+def too_faint(page: Any) -> tuple[int, list[dict[str, Any]]]:
     """Measure every text in our widgets; return how many there were and those below 4.5:1."""
-    found = notebook.page.evaluate(CONTRAST_JS, ", ".join(OURS))
+    found = page.evaluate(CONTRAST_JS, ", ".join(OURS))
     return len(found), [text for text in found if text["ratio"] < AA]
 
 
-def axe_violations(notebook: NotebookPage) -> tuple[int, list[str]]:
+def axe_violations(page: Any) -> tuple[int, list[str]]:
     """Run axe-core on our widgets only; return how many rules passed and a line per violation."""
     if not AXE_JS.exists():
         missing_browser(f"{AXE_JS} is missing: run `npm ci --prefix tests/browser` (scripts/test.sh does)")
-    notebook.page.add_script_tag(path=str(AXE_JS))
-    result = notebook.page.evaluate(
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
         """async include => {
             const found = await axe.run({ include }, { resultTypes: ["violations"] });
             return { passes: found.passes.length, violations: found.violations.map(rule =>
@@ -63,13 +63,29 @@ def axe_violations(notebook: NotebookPage) -> tuple[int, list[str]]:
     return int(result["passes"]), list(result["violations"])
 
 
+# What the widgets looked like before they took their colours from the theme, in the dark theme: white message text
+# on a hard-coded light bubble, and a grey timestamp on it.
+OLD_LOOK = """<body style="background:#212121;color:#fff"><div class="chatkit-chat">
+<div style="background:#f5f5f5"><span style="color:#777">12:00:00</span> <b>bob</b>: <span>hello</span></div>
+</div></body>"""
+
+
+def test_the_checks_catch_the_old_look(page: Any) -> None:
+    """The measurer finds the faint texts the issue reported (1.09:1 and 4.11:1), and so does axe-core."""
+    page.set_content(OLD_LOOK)
+    _, faint = too_faint(page)
+    assert sorted(round(text["ratio"], 2) for text in faint) == [1.09, 1.09, 1.09, 4.11], faint
+    _, violations = axe_violations(page)
+    assert [line.split()[0] for line in violations] == ["color-contrast"], violations
+
+
 def check_theme(notebook: NotebookPage, theme: str) -> None:
     """Switch to a theme; every text in our widgets must reach AA contrast and axe must find nothing."""
     notebook.choose_theme(theme)
-    count, faint = too_faint(notebook)
+    count, faint = too_faint(notebook.page)
     assert count > 100, f"{theme}: only {count} texts found in the widgets; did the tour render?"
     assert not faint, f"{theme}: {len(faint)} of {count} texts below {AA}:1:\n" + "\n".join(map(json.dumps, faint))
-    passes, violations = axe_violations(notebook)
+    passes, violations = axe_violations(notebook.page)
     assert passes > 0, f"{theme}: axe-core ran no rule on the widgets"
     assert not violations, f"{theme}: axe-core found:\n" + "\n".join(violations)
     if theme == "JupyterLab Dark":
@@ -110,6 +126,8 @@ def test_chat_with_the_keyboard_alone(page: Any, lab_server: JupyterServer, serv
         notebook.open()
         notebook.run_all_but_cleanup()
         alice, bob = notebook.chats().first, notebook.chats().nth(1)
+        # named by its label, not only by its placeholder ("type a message, press Enter")
+        expect(alice.get_by_role("textbox", name="message", exact=True)).to_have_count(1)
         keyboard = notebook.page.keyboard
         keyboard.press("Escape")  # command mode: from here on only keys
         tab_to(notebook, f"{ALICE} .chatkit-input input")
