@@ -5,6 +5,9 @@ dropping the oldest one, would rebuild every row and throw a student who scrolle
 log has a fixed list of pages; a page only ever gains rows at its end, and once every page is full the oldest one
 is emptied and reused for the newest rows (CSS `order` keeps the pages in time order). The scrolling box is a
 reversed column: the browser keeps the bottom in view while the student is there, and their place when not.
+
+For people who do not see the screen, or use no mouse: new rows are also sent, as words, to a live region that
+screen readers announce (live_region.py), and the log ends in a line that takes the keyboard's focus.
 """
 
 from dataclasses import dataclass, field
@@ -52,7 +55,7 @@ def framed(entry: Entry, encoding: str) -> str:
 
 
 class LogPages:
-    """The log's widgets: a scrolling box, the 'hidden' line, and PAGES pages of row widgets."""
+    """The log's widgets: a scrolling box, the 'hidden' line, PAGES pages of row widgets, the end, the live region."""
 
     def __init__(self, height: str = "320px") -> None:
         self._row_layout = w.Layout(width="100%", margin="0")  # shared by every row: one model, not one per row
