@@ -257,8 +257,8 @@ def test_wire_view_names_the_sender_of_each_connection() -> None:
     source = SimpleNamespace(listeners=[])
     wire = WireView(source)
     try:
-        hello = json.dumps({"type": "hello", "name": "alice", "room": "general"})
-        say = json.dumps({"type": "say", "ciphertext": "AAAA"})
+        hello = json.dumps({"type": "hello", "name": "alice", "room": "general"}).encode()
+        say = json.dumps({"type": "say", "ciphertext": "AAAA"}).encode()
         for event in (("to server", hello, 1), ("to server", say, 1), ("to server", say, 2)):
             source.listeners[0](SimpleNamespace(direction=event[0], line=event[1], connection=event[2]))
         wire.sender_filter.value = "alice"

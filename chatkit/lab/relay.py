@@ -31,7 +31,7 @@ class Captured:
 
     connection: int
     direction: str  # TO_SERVER or TO_CLIENT
-    line: str
+    line: bytes  # exactly as it crossed the wire, newline included
     time: float = field(default_factory=time.time)
 
 
@@ -119,7 +119,8 @@ class Relay:
 
     def lines(self, direction: str | None = None, containing: str = "") -> list[Captured]:
         """Return the captured lines, optionally only one direction and only those containing some text."""
-        return [c for c in list(self.captured) if direction in (None, c.direction) and containing in c.line]
+        wanted = containing.encode()
+        return [c for c in list(self.captured) if direction in (None, c.direction) and wanted in c.line]
 
     def _spawn(self, target: Callable[..., None], *args: object) -> None:
         thread = threading.Thread(target=target, args=args, name="chatkit-relay", daemon=True)
@@ -164,7 +165,7 @@ class Relay:
 
     def _pass_on(self, pipe: Pipe, direction: str, line: bytes) -> None:
         """Record a line, let the tamper function change or drop it, and forward the result."""
-        seen = Captured(pipe.number, direction, line.decode("utf-8", errors="replace"))
+        seen = Captured(pipe.number, direction, line)
         self.captured.append(seen)
         for listener in list(self.listeners):
             try:
