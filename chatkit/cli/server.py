@@ -1,7 +1,9 @@
-"""Run a chat server in the foreground, from a terminal.
+"""`chatkit server`: run a chat server in the foreground, from a terminal.
 
-    python scripts/run_server.py                          # sealed mode on 127.0.0.1:5555, log in ./chatkit.db
-    CHATKIT_PASSWORD=... python scripts/run_server.py --mode classic
+    chatkit server                                  # sealed mode on 127.0.0.1:5555, log in ./chatkit.db
+    CHATKIT_PASSWORD=... chatkit server --mode classic
+
+`python scripts/run_server.py` is the same command, for readers of the code who run it from a checkout.
 
 Ctrl-C (or SIGTERM) stops it cleanly. `--port 0` picks a free port and prints it.
 The exit codes are named below, so scripts and tests can tell a busy port from a typing mistake.
@@ -15,13 +17,7 @@ import os
 import signal
 import sqlite3
 import sys
-from pathlib import Path
 from types import FrameType
-
-try:
-    import chatkit  # noqa: F401  (installed with `pip install -e .`)
-except ImportError:  # run from a checkout without installing: use the package next to this folder
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from chatkit import MODES
 from chatkit.server import ChatServer
@@ -38,9 +34,9 @@ DEFAULT_PORT = 5555
 PASSWORD_VARIABLE = "CHATKIT_PASSWORD"
 
 
-def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+def parse_arguments(argv: list[str] | None, prog: str = "chatkit server") -> argparse.Namespace:
     """Read the command line."""
-    parser = argparse.ArgumentParser(description="Run a chatkit chat server until Ctrl-C.")
+    parser = argparse.ArgumentParser(prog=prog, description="Run a chatkit chat server until Ctrl-C.")
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port (default: %(default)s)")
     parser.add_argument("--mode", choices=MODES, default="sealed", help="default: %(default)s")
@@ -130,9 +126,9 @@ def start_server(server: ChatServer) -> int:
     return EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "chatkit server") -> int:
     """Start a server, say where it listens, serve until Ctrl-C or SIGTERM."""
-    options = parse_arguments(argv)
+    options = parse_arguments(argv, prog)
     password = read_password() if options.mode == "classic" else None
     if options.mode == "classic" and not password:
         print(f"classic mode needs the room password: set {PASSWORD_VARIABLE} or run in a terminal", file=sys.stderr)
@@ -156,7 +152,3 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     print("server stopped", flush=True)
     return EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())

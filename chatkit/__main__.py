@@ -1,0 +1,7 @@
+"""Run the `chatkit` command as `python -m chatkit`, for when the console script is not on PATH."""
+
+import sys
+
+from chatkit.cli import main
+
+sys.exit(main())
