@@ -147,3 +147,7 @@ def test_lab_without_notebooks_says_how_to_make_a_copy(
     monkeypatch.delenv("CHATKIT_HOME", raising=False)
     assert lab.main(["--dry-run"]) == lab.EXIT_NO_NOTEBOOKS
     assert "chatkit student-copy --out DIR" in capsys.readouterr().err
+
+
+def test_lab_runs_the_command_and_returns_its_exit_code() -> None:
+    assert lab.run_until_stopped([sys.executable, "-c", "raise SystemExit(3)"]) == 3
