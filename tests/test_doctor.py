@@ -125,6 +125,11 @@ def test_the_frontend_is_read_from_its_signs(
     assert frontends.detect_frontend(environ, modules, platform) == expected
 
 
+def test_a_vscode_notebook_is_known_by_the_name_it_defines() -> None:
+    assert frontends.detect_frontend({}, KERNEL, "linux", ["__vsc_ipynb_file__", "x"]) == "vscode"
+    assert frontends.detect_frontend({}, KERNEL, "linux", ["x"]) == "jupyter"
+
+
 def test_vscode_with_ipywidgets_8_1_9_gets_the_version_it_needs() -> None:
     finding = frontends.frontend_finding("vscode", "8.1.9")
     assert not finding.works and not finding.needed

@@ -25,9 +25,16 @@ def crypto_findings() -> list[Finding]:
     return crypto_probes.crypto_findings()
 
 
+def notebook_names() -> list[str]:
+    """Return the names defined in the notebook this runs in (none outside a notebook)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return list(shell.user_ns) if shell is not None else []
+
+
 def frontend() -> str:
     """Return the front-end this process runs in (a key of WHERE_IT_WORKS)."""
-    return detect_frontend(os.environ, sys.modules.keys(), sys.platform)
+    return detect_frontend(os.environ, sys.modules.keys(), sys.platform, notebook_names())
 
 
 def run_checks() -> list[Finding]:

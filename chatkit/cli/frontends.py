@@ -1,7 +1,7 @@
 """Which front-end the doctor runs in, as far as a kernel can tell, and what works there.
 
-The signs are facts about the process (environment variables, loaded modules, the platform), passed in, so the
-detection is a pure function that tests can feed any front-end.
+The signs are facts about the process (environment variables, loaded modules, the platform, the names defined in
+the notebook), passed in, so the detection is a pure function that tests can feed any front-end.
 """
 
 from collections.abc import Collection, Mapping
@@ -21,7 +21,9 @@ WHERE_IT_WORKS = {
 }
 
 
-def detect_frontend(environ: Mapping[str, str], modules: Collection[str], platform: str) -> str:
+def detect_frontend(
+    environ: Mapping[str, str], modules: Collection[str], platform: str, notebook_names: Collection[str] = ()
+) -> str:
     """Return a key of WHERE_IT_WORKS for the place these signs describe."""
     if platform == "emscripten" or "pyodide" in modules:  # Python compiled to WebAssembly: JupyterLite
         return "jupyterlite"
@@ -29,6 +31,8 @@ def detect_frontend(environ: Mapping[str, str], modules: Collection[str], platfo
         return "colab"
     if "ipykernel" not in modules:
         return "terminal"
+    if "__vsc_ipynb_file__" in notebook_names:  # VS Code's Jupyter extension defines it, even on a remote kernel
+        return "vscode"
     if "VSCODE_PID" in environ or "VSCODE_CWD" in environ:  # set by VS Code for every process it starts
         return "vscode"
     return "jupyter"  # JupyterLab or Notebook 7: both talk to the same server, and a kernel cannot tell which
@@ -51,4 +55,6 @@ def frontend_finding(frontend: str, ipywidgets: str | None) -> Finding:
         return Finding(name, False, detail, needed=False)
     if frontend == "jupyterlite":
         return Finding(name, False, WHERE_IT_WORKS["jupyterlite"] + "; use JupyterLab, a JupyterHub or Binder")
+    if frontend == "jupyter":
+        return Finding(name, True, "JupyterLab 4 or Notebook 7 (a kernel cannot tell which): everything works")
     return Finding(name, True, WHERE_IT_WORKS[frontend])

@@ -10,7 +10,7 @@ import socket
 import threading
 from dataclasses import dataclass
 
-# The lowest versions pyproject.toml asks for (tests/test_cli.py keeps the two in step).
+# The lowest versions pyproject.toml asks for (tests/test_doctor.py keeps the two in step).
 NEEDED_PYTHON = (3, 11)
 LOWEST_VERSIONS = {"cryptography": (44,), "ipywidgets": (8, 1), "jupyterlab": (4, 2), "notebook": (7, 2)}
 FOR_NOTEBOOKS = ("ipywidgets", "jupyterlab", "notebook")  # the terminal commands run without them
