@@ -222,10 +222,10 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
             reconnector.stop()  # first, so no new try begins while we close
             self.client.close()  # wakes a try that waits in connect()
             reconnector.close()
-        last: ChatClient | None = getattr(self, "client", None)
-        view.close_parts(self, last, self._on_event)
-        if last is not None:
-            last.close()
+        client: ChatClient | None = getattr(self, "client", None)  # None if __init__ failed before making it
+        view.close_parts(self, client, self._on_event)
+        if client is not None:
+            client.close()  # again: a try may have connected it after stop()
         if hasattr(self, "log_pages"):
             self.log_pages.close()
         super().close()
