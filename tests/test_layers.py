@@ -119,28 +119,30 @@ def resolve(importer: str, node: ast.ImportFrom) -> list[str]:
 
 
 def imports_of(module: str) -> list[Import]:
-    """Return every import in a module's source, wherever it is written."""
+    """Return every import in a module's file, wherever it is written."""
+    return imports_in(module, MODULES[module].read_text(encoding="utf-8"))
+
+
+def imports_in(module: str, source: str) -> list[Import]:
+    """Return every import in a module's source: at the top, in functions, under `if TYPE_CHECKING:`, by importlib."""
     found = []
-    for node in ast.walk(ast.parse(MODULES[module].read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found += [Import(module, node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             found += [Import(module, node.lineno, target) for target in resolve(module, node)]
-        elif is_import_module_call(node):
-            found.append(Import(module, node.lineno, node.args[0].value))  # type: ignore[attr-defined]
+        elif (name := literal_import_module(node)) is not None:
+            found.append(Import(module, node.lineno, name))
     return found
 
 
-def is_import_module_call(node: ast.AST) -> bool:
-    """Return whether a node is `importlib.import_module("a literal name")`."""
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "import_module"
-        and bool(node.args)
-        and isinstance(node.args[0], ast.Constant)
-        and isinstance(node.args[0].value, str)
-    )
+def literal_import_module(node: ast.AST) -> str | None:
+    """Return the name in `importlib.import_module("a.literal.name")`, or None if the node is not such a call."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
+        return None
+    first = node.args[0]
+    is_literal = node.func.attr == "import_module" and isinstance(first, ast.Constant) and isinstance(first.value, str)
+    return first.value if is_literal else None
 
 
 def described(forbidden: str) -> str:
@@ -304,6 +306,30 @@ def test_the_table_says_what_the_design_says(importer: str, target: str, verdict
         assert found is None, f"the design allows {importer} to import {target}, but the table says: {found}"
     else:
         assert found is not None and verdict in found, f"the design forbids {importer} -> {target}; table: {found}"
+
+
+HIDDEN_IMPORTS = """
+from typing import TYPE_CHECKING
+from . import member
+from .. import protocol
+if TYPE_CHECKING:
+    from chatkit.server.chat_server import ChatServer
+def later():
+    import sqlite3
+    importlib.import_module("chatkit.cli.book")
+"""
+
+
+def test_imports_are_found_wherever_they_are_written() -> None:
+    found = [(imp.line, imp.target) for imp in imports_in("chatkit.server.conversation", HIDDEN_IMPORTS)]
+    assert sorted(found) == [
+        (2, "typing"),
+        (3, "chatkit.server.member"),
+        (4, "chatkit.protocol"),
+        (6, "chatkit.server.chat_server"),
+        (8, "sqlite3"),
+        (9, "chatkit.cli.book"),
+    ]
 
 
 def test_a_cycle_is_found_and_told_with_its_lines() -> None:
