@@ -25,7 +25,7 @@ from typing import TypeAlias
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from chatkit.crypto.errors import BadSignature
 
@@ -67,3 +67,13 @@ def fingerprint(public: bytes) -> str:
     """Return a short, readable fingerprint of a public key for people to compare out of band."""
     digest = hashlib.sha256(public).hexdigest()[:20]
     return " ".join(digest[i : i + 5] for i in range(0, 20, 5))
+
+
+def private_bytes(identity: Ed25519PrivateKey) -> bytes:
+    """Return the 32 secret bytes of a signing key, to keep on disk where only its owner can read them."""
+    return identity.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+
+
+def identity_from_bytes(secret: bytes) -> Ed25519PrivateKey:
+    """Rebuild a signing key from the 32 bytes private_bytes() returned."""
+    return Ed25519PrivateKey.from_private_bytes(secret)
