@@ -21,8 +21,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from chatkit.crypto import signing
 
 KEYS_VARIABLE = "CHATKIT_KEYS"
@@ -67,11 +65,11 @@ class KeyStore:
         """Open (or create) the key store of the person called `name`."""
         return cls(default_folder(name))
 
-    def identity(self) -> Ed25519PrivateKey:
+    def identity(self) -> signing.Identity:
         """Return the person's signing key, made and saved the first time it is asked for."""
         path = self.folder / "identity.key"
         if path.exists():
-            return signing.identity_from_bytes(self._read_secret(path))
+            return signing.identity_from_seed(self._read_secret(path))
         identity = signing.new_identity()
         write_private(path, signing.private_bytes(identity))
         return identity

@@ -69,11 +69,6 @@ def fingerprint(public: bytes) -> str:
     return " ".join(digest[i : i + 5] for i in range(0, 20, 5))
 
 
-def private_bytes(identity: Ed25519PrivateKey) -> bytes:
+def private_bytes(identity: Identity) -> bytes:
     """Return the 32 secret bytes of a signing key, to keep on disk where only its owner can read them."""
     return identity.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-
-
-def identity_from_bytes(secret: bytes) -> Ed25519PrivateKey:
-    """Rebuild a signing key from the 32 bytes private_bytes() returned."""
-    return Ed25519PrivateKey.from_private_bytes(secret)
