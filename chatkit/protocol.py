@@ -1,11 +1,69 @@
-"""The wire format: one JSON object per line, bytes as base64 text, a size limit, clear decode errors.
+r"""The wire format: one JSON object per line, bytes as base64 text, a size limit, clear decode errors.
 
-A line on the wire looks like this (readable on purpose, so students can watch it):
+TCP delivers a stream of bytes, not messages: the newline is what marks where one message ends (framing.py).
+Pure functions only: bytes in, messages out. No sockets, no crypto. `encode` turns a message (a dict with a
+"type") into one line, `decode` checks a line and gives the message back. The lines are readable on purpose, so
+students can watch them. The examples below are the whole wire format, one of every type, and the tests run them.
 
-    {"type": "say", "ciphertext": "q83v..."}
+What a client sends. It greets once (a classic client proves it knows the password, a sealed one brings the public
+half of its signing key), then says things, moves between rooms, and asks who is there:
 
-TCP delivers a stream of bytes, not messages: the newline is what marks where one message ends (framing).
-Pure functions only: bytes in, messages out. No sockets, no crypto.
+>>> encode({"type": "hello", "name": "alice", "room": "general", "proof": "c2VjcmV0"})
+b'{"type": "hello", "name": "alice", "room": "general", "proof": "c2VjcmV0"}\n'
+>>> encode({"type": "say", "ciphertext": "q83v"})                  # classic: the ciphertext is all there is
+b'{"type": "say", "ciphertext": "q83v"}\n'
+>>> encode({"type": "join", "room": "random"})
+b'{"type": "join", "room": "random"}\n'
+>>> encode({"type": "check", "room": "random", "nonce": "bm9uY2U=", "ciphertext": "dGFn"})
+b'{"type": "check", "room": "random", "nonce": "bm9uY2U=", "ciphertext": "dGFn"}\n'
+>>> encode({"type": "rooms"}), encode({"type": "who"}), encode({"type": "quit"})
+(b'{"type": "rooms"}\n', b'{"type": "who"}\n', b'{"type": "quit"}\n')
+
+(The first member of a sealed room leaves a `check`: nothing, sealed under the room key, so later members learn at
+once whether their passphrase is right.) A sealed `say` carries its header too, which the signature covers:
+
+>>> decode(b'{"type": "say", "ciphertext": "q83v", "room": "general", "counter": 7, "time": 1700000000.25, '
+...        b'"nonce": "bm9uY2U=", "signature": "c2ln"}\n')["counter"]
+7
+
+What the server sends back. A welcome, then each room's parameters on joining (sealed: its salt and its check):
+
+>>> decode(b'{"type": "welcome", "name": "alice", "mode": "sealed"}\n')
+{'type': 'welcome', 'name': 'alice', 'mode': 'sealed'}
+>>> joined = decode(b'{"type": "joined", "room": "random", "salt": "c2FsdA==", "iterations": 600000}\n')
+>>> joined["salt"], joined["iterations"]
+('c2FsdA==', 600000)
+
+Every message said in the room, to every member (the sender too), numbered by the server's log:
+
+>>> message = decode(
+...     b'{"type": "message", "id": 42, "room": "general", "sender": "bob", "time": 1700000000.25, '
+...     b'"ciphertext": "q83v", "counter": 7, "nonce": "bm9uY2U=", "signature": "c2ln", "pubkey": "a2V5"}\n'
+... )
+>>> message["id"], message["sender"], unb64(message, "ciphertext")
+(42, 'bob', b'\xab\xcd\xef')
+
+Answers to `rooms` and `who`, news, and refusals (`code` is a key of REFUSALS, `text` is for a person):
+
+>>> decode(b'{"type": "room_list", "rooms": [{"room": "general", "members": 2}]}\n')["rooms"]
+[{'room': 'general', 'members': 2}]
+>>> decode(b'{"type": "members", "room": "general", "names": ["alice", "bob"]}\n')["names"]
+['alice', 'bob']
+>>> decode('{"type": "notice", "text": "bob joined — welcome ✓"}\n'.encode())["text"]
+'bob joined — welcome ✓'
+>>> decode(b'{"type": "error", "code": "rate_limited", "text": "slow down"}\n')["code"]
+'rate_limited'
+
+A line that is not a valid message is refused with a sentence saying what was expected and what arrived:
+
+>>> decode(b'{"type": "join"}\n')
+Traceback (most recent call last):
+    ...
+chatkit.protocol.ProtocolError: 'join' message needs the field 'room'
+>>> decode(b'{"type": "shout", "text": "HI"}\n')  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+    ...
+chatkit.protocol.ProtocolError: unknown message type 'shout'; expected one of check, error, hello, join, ...
 """
 
 import base64

@@ -1,8 +1,11 @@
 """Measure chatkit's server against the naive baseline, side by side, with the same load generator.
 
-    python scripts/benchmark.py            # the full run; writes docs/performance.md's table and the plot
-    python scripts/benchmark.py --quick    # a small run (what tests/test_benchmark.py uses)
-    python scripts/benchmark.py --json     # one JSON object per scenario and server on stdout
+    python scripts/benchmark.py                # the full run; prints the rows, writes no file
+    python scripts/benchmark.py --write-docs   # the same, then rewrites docs/performance.md's table and the plot
+    python scripts/benchmark.py --quick        # a small run (what tests/test_benchmark.py uses)
+    python scripts/benchmark.py --json         # one JSON object per scenario and server on stdout
+
+Only the plot needs matplotlib: without it, --write-docs writes the table and says the plot was skipped.
 
 Loopback only; every phase is bounded in count and time. The baseline is run from where it lives (by default
 ../shared/baselines/seed_ref next to the repository; --baseline DIR to point elsewhere), never copied.
@@ -45,15 +48,20 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--paced-interval", type=float, default=0.01, help="seconds between two messages of the paced room (0.01)"
     )
-    parser.add_argument("--docs", type=Path, help="write the table and plot here (default: docs/, full runs only)")
+    parser.add_argument(
+        "--write-docs",
+        type=Path,
+        nargs="?",
+        const=REPO / "docs",
+        metavar="DIR",
+        help="rewrite performance.md and its plot in DIR (default: the repository's docs/); without it, write nothing",
+    )
     options = parser.parse_args(argv)
     quick = options.quick
     options.clients = options.clients or ([10, 50] if quick else [10, 100, 500])
     options.messages = options.messages or (10 if quick else 500)  # 10 x 500: long enough to measure a rate
     options.idle = options.idle or (100 if quick else 2000)
     options.paced_seconds = options.paced_seconds or (2.0 if quick else 10.0)
-    if options.docs is None and not quick:
-        options.docs = REPO / "docs"
     return options
 
 
@@ -127,8 +135,15 @@ def recorded_command(args: list[str]) -> str:
     return " ".join(["python", "scripts/benchmark.py", *shown])
 
 
+def write_docs(rows: list[Row], docs: Path) -> None:
+    """Rewrite the results page and its plot; say so if the plot had to be skipped."""
+    report.write_page(rows, docs, recorded_command(sys.argv[1:]))
+    if not report.plot(rows, docs / "images" / "performance.png"):
+        print("plot skipped: matplotlib is not installed (pip install matplotlib)", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; print rows; write the docs on a full run."""
+    """Run the benchmark; print rows; rewrite the docs only when asked (--write-docs)."""
     options = parse_options(argv)
     if not (options.baseline / "server.py").is_file():
         print(f"baseline not found: no server.py in {options.baseline} (use --baseline DIR)", file=sys.stderr)
@@ -137,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = run(options)
     for row in rows:
         print(json.dumps(row) if options.json else short(row))
-    if options.docs is not None:
-        report.write(rows, options.docs, recorded_command(sys.argv[1:]))
+    if options.write_docs is not None:
+        write_docs(rows, options.write_docs)
     return EXIT_LOST if any(row["lost"] or row.get("duplicated") for row in rows) else EXIT_OK
 
 

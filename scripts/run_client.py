@@ -81,7 +81,7 @@ def describe(event: Event, show_wire: bool) -> str | None:
     if isinstance(event, Closed):
         return f"* {event.reason}"
     if isinstance(event, Wire) and show_wire:
-        return f"{'>>' if event.direction == 'sent' else '<<'} {event.line.rstrip()}"
+        return f"{'>>' if event.direction == 'sent' else '<<'} {event.line.decode('utf-8', errors='replace').rstrip()}"
     return None
 
 

@@ -33,7 +33,7 @@ def send_and_wait(client: ChatClient, text: str) -> None:
     client.wait_for(lambda e: isinstance(e, ChatMessage) and e.own and e.text == text)
 
 
-def wire_lines(client: ChatClient, direction: str) -> list[str]:
+def wire_lines(client: ChatClient, direction: str) -> list[bytes]:
     """The lines this client sent or received: exactly what an eavesdropper on its connection captures."""
     return [e.line for e in list(client.history) if isinstance(e, Wire) and e.direction == direction]
 
@@ -79,7 +79,7 @@ def test_classic_lengths_give_multi_block_answers_away(attack: ModuleType, stage
     sent = [secrets.choice(ANSWERS) for _ in range(6)]
     for text in sent:
         send_and_wait(bob, text)
-    tokens = [json.loads(line)["ciphertext"] for line in wire_lines(bob, "sent") if '"type": "say"' in line]
+    tokens = [json.loads(line)["ciphertext"] for line in wire_lines(bob, "sent") if b'"type": "say"' in line]
     assert [attack.guess_from_length(token, ANSWERS) for token in tokens] == sent
 
 

@@ -37,10 +37,10 @@ def words() -> list[str]:
     return random.sample([line.strip() for line in lines if line.strip() and not line.startswith("#")], SAMPLE)
 
 
-def sent_line(client: ChatClient, kind: str) -> str:
+def sent_line(client: ChatClient, kind: str) -> bytes:
     """The first line of a kind this client sent, as an eavesdropper on its connection captures it."""
     sent = [e.line for e in list(client.history) if isinstance(e, Wire) and e.direction == "sent"]
-    return next(line for line in sent if f'"type": "{kind}"' in line)
+    return next(line for line in sent if f'"type": "{kind}"'.encode() in line)
 
 
 def opens_sealed_message(key: bytes, message: ChatMessage) -> bool:
@@ -62,7 +62,7 @@ def captured_sealed_message(stage: Stage) -> tuple[ChatMessage, bytes]:
     message = client.wait_for(lambda e: isinstance(e, ChatMessage) and e.own)
     assert isinstance(message, ChatMessage)
     received = [e.line for e in list(client.history) if isinstance(e, Wire) and e.direction == "received"]
-    joined = json.loads(next(line for line in received if '"type": "joined"' in line))
+    joined = json.loads(next(line for line in received if b'"type": "joined"' in line))
     return message, base64.b64decode(joined["salt"])
 
 

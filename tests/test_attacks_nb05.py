@@ -33,7 +33,7 @@ def stage(mode: str, **options: Any) -> Stage:
 
 def connection_of(relay: Relay, name: str) -> int:
     """Return the relay's connection number that said hello as `name`."""
-    return next(seen.connection for seen in relay.lines(TO_SERVER, '"hello"') if f'"{name}"' in seen.line)
+    return next(seen.connection for seen in relay.lines(TO_SERVER, '"hello"') if f'"{name}"'.encode() in seen.line)
 
 
 def copies(client: ChatClient, text: str, count: int) -> list[ChatMessage]:
@@ -57,7 +57,7 @@ def flip_amounts(relay: Relay, ex: ModuleType, amount: bytes, wanted: bytes) -> 
     """Make the relay retarget bytes 4-5 of every `say` line with the solution's tamper_say."""
 
     def tamper(seen: Captured) -> bytes:
-        line = seen.line.encode()
+        line = seen.line
         return bytes(ex.tamper_say(line, 4, amount, wanted)) if seen.direction == TO_SERVER else line
 
     relay.tamper = tamper

@@ -54,7 +54,7 @@ def test_relabelling_the_sender_works_in_classic_and_fails_in_sealed() -> None:
             relay = on.relay()
 
             def tamper(seen: Captured) -> bytes:
-                line = seen.line.encode()
+                line = seen.line
                 return bytes(ex.relabel(line, "alice")) if seen.direction == TO_CLIENT else line
 
             relay.tamper = tamper

@@ -22,7 +22,7 @@ def test_a_replayed_message_line_is_shown_by_classic_and_refused_by_sealed() -> 
             text = f"transfer {secrets.randbelow(1000)} to mallory"
             alice.send(text)
             copies(bob, text, 1)
-            relay.inject(connection_of(relay, "bob"), TO_CLIENT, first_message(relay).line.encode())
+            relay.inject(connection_of(relay, "bob"), TO_CLIENT, first_message(relay).line)
             if mode == "classic":
                 assert len(copies(bob, text, 2)) == 2
             else:

@@ -1,17 +1,22 @@
-"""The benchmark script runs end to end in its quick form: every row has the agreed shape and nothing is lost.
+"""The benchmark script runs end to end in its quick form: every row has the agreed shape and nothing is lost;
+it writes the docs only when asked (--write-docs), and needs matplotlib only for the plot.
 
 No speed is asserted here: speed is measured by `python scripts/benchmark.py`, not by timed tests.
 """
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "benchmark.py"
+TRACKED_OUTPUTS = [REPO / "docs" / "performance.md", REPO / "docs" / "images" / "performance.png"]
 BASELINE = REPO.parent / "shared" / "baselines" / "seed_ref"
 KEYS = {
     "scenario",
@@ -30,13 +35,35 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def load_benchmark() -> ModuleType:
+    """Import scripts/benchmark.py as a module, to call its functions without running a benchmark."""
+    spec = importlib.util.spec_from_file_location("benchmark", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def modified_times() -> list[int | None]:
+    """Return when each tracked output of the benchmark last changed (None: it does not exist)."""
+    return [path.stat().st_mtime_ns if path.exists() else None for path in TRACKED_OUTPUTS]
+
+
 @pytest.fixture(scope="module")
-def rows() -> list[dict[str, object]]:
-    """Run the quick benchmark once (small counts, a few idle connections) and parse its JSON lines."""
+def run() -> tuple[list[dict[str, object]], bool]:
+    """Run the quick benchmark once (small counts, a few idle connections): its JSON rows, and if it wrote docs/."""
+    before = modified_times()
     command = [sys.executable, str(SCRIPT), "--quick", "--json", "--clients", "5", "20", "--idle", "40"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=110, cwd=REPO)
     assert done.returncode == 0, done.stderr[-2000:]
-    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return rows, modified_times() != before
+
+
+@pytest.fixture(scope="module")
+def rows(run: tuple[list[dict[str, object]], bool]) -> list[dict[str, object]]:
+    """The rows of the quick run."""
+    return run[0]
 
 
 def test_every_row_has_the_agreed_keys(rows: list[dict[str, object]]) -> None:
@@ -75,3 +102,42 @@ def test_a_missing_baseline_is_a_clear_error(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.returncode == 2
     assert "baseline not found" in done.stderr
+
+
+# --- writing the docs: only when asked, and the plot only with matplotlib ---
+
+FIGURES = {"burst": {"deliveries_per_s": 100.0, "stored_per_s": 90.0}, "paced": {"p99_ms": 4.0}, "idle": {}}
+SAMPLE_ROWS: list[dict[str, Any]] = [
+    {"scenario": scenario, "clients": 5, "server": server, "lost": 0, "rss_per_conn_kib": 30.0, **figures}
+    for scenario, figures in FIGURES.items()
+    for server in ("baseline", "kit-sealed")
+]
+
+
+def test_a_run_without_write_docs_writes_nothing_tracked(run: tuple[list[dict[str, object]], bool]) -> None:
+    assert not run[1], "the benchmark rewrote docs/ without --write-docs"
+
+
+def test_the_docs_are_written_only_when_asked() -> None:
+    benchmark = load_benchmark()
+    assert benchmark.parse_options([]).write_docs is None  # the full run too
+    assert benchmark.parse_options(["--write-docs"]).write_docs == REPO / "docs"
+    assert benchmark.parse_options(["--quick", "--write-docs", "out"]).write_docs == Path("out")
+
+
+def test_without_matplotlib_the_table_is_written_and_the_plot_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    benchmark = load_benchmark()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now fails, as if not installed
+    monkeypatch.setattr(sys, "argv", ["benchmark.py", "--write-docs", "DIR"])
+    benchmark.write_docs(SAMPLE_ROWS, tmp_path)
+    assert "| burst | 5 | kit-sealed |" in (tmp_path / "performance.md").read_text()
+    assert not (tmp_path / "images" / "performance.png").exists()
+    assert "plot skipped: matplotlib is not installed" in capsys.readouterr().err
+
+
+def test_with_matplotlib_the_plot_is_drawn(tmp_path: Path) -> None:
+    benchmark = load_benchmark()
+    assert benchmark.report.plot(SAMPLE_ROWS, tmp_path / "plot.png")
+    assert (tmp_path / "plot.png").read_bytes().startswith(b"\x89PNG")

@@ -16,8 +16,8 @@ def said_line(client: ChatClient, text: str) -> bytes:
     """Send a message and return the 'say' line that crossed the wire, as an eavesdropper captured it."""
     client.send(text)
     client.wait_for(lambda e: isinstance(e, ChatMessage) and e.own and e.text == text)
-    wire = [e for e in client.history if isinstance(e, Wire) and e.direction == "sent" and '"say"' in e.line]
-    return wire[-1].line.encode()
+    wire = [e for e in client.history if isinstance(e, Wire) and e.direction == "sent" and b'"say"' in e.line]
+    return wire[-1].line
 
 
 def forged_say(raw: bytes) -> bytes:

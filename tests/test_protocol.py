@@ -1,5 +1,6 @@
 """The wire format: every message type round trips, and every bad line is refused with a clear ProtocolError."""
 
+import doctest
 import json
 import re
 from typing import Any
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 from chatkit import protocol
 from chatkit.protocol import FIELDS, MAX_LINE_BYTES, OPTIONAL, Frame, ProtocolError
 
-# One complete example of every message type, every optional field included.
+# One complete example of every message type, every optional field included. protocol.py's docstring shows one of
+# each type as a student first meets it (often without the optional fields); these are the exhaustive ones.
 EXAMPLES: dict[str, Frame] = {
     "hello": {"type": "hello", "name": "alice", "room": "general", "proof": "cHJvb2Y=", "pubkey": "a2V5"},
     "say": {
@@ -65,6 +67,12 @@ def test_examples_cover_every_message_type() -> None:
     assert set(EXAMPLES) == set(FIELDS)
     for kind, frame in EXAMPLES.items():
         assert set(frame) == set(FIELDS[kind]) | {"type"}
+
+
+def test_the_module_docstring_shows_every_message_type() -> None:
+    examples = doctest.DocTestParser().get_examples(protocol.__doc__ or "")
+    shown = {kind for example in examples for kind in re.findall(r'"type": "(\w+)"', example.source)}
+    assert shown >= set(FIELDS), f"protocol.py's docstring shows no example of {sorted(set(FIELDS) - shown)}"
 
 
 @pytest.mark.parametrize("kind", sorted(FIELDS))

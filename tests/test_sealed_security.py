@@ -337,9 +337,9 @@ def test_s3_server_refuses_a_say_for_another_room(room: Room) -> None:
 
 def test_s4_server_rejects_a_replayed_say_line(room: Room) -> None:
     said(room.alice, room.bob, "transfer 100 euros")
-    sent = [e.line for e in room.alice.history if isinstance(e, Wire) and e.direction == "sent" and '"say"' in e.line]
+    sent = [e.line for e in room.alice.history if isinstance(e, Wire) and e.direction == "sent" and b'"say"' in e.line]
     before = len(room.alice.history)
-    room.alice.send_line(sent[-1].encode())
+    room.alice.send_line(sent[-1])
     assert "replay" in problem(room.alice, "replay", before).text
     said(room.alice, room.bob, "after the replay")
     assert [m.text for m in room.bob.messages()].count("transfer 100 euros") == 1
@@ -367,7 +367,7 @@ def test_s4_client_rejects_an_old_message_delivered_later(room: Room) -> None:
     said(room.alice, room.bob, "a later message")
     room.relay.rewrite = lambda line: [kept[0], line] if b'"message"' in line else [line]
     said(room.carol, room.bob, "something new")
-    assert problem(room.bob, "replay").line == kept[0].decode()
+    assert problem(room.bob, "replay").line == kept[0]
     assert [m.text for m in room.bob.messages()].count("transfer 100 euros") == 1
 
 
@@ -376,7 +376,7 @@ def test_s4_client_rejects_an_old_message_delivered_later(room: Room) -> None:
 
 def joined_salts(client: ChatClient) -> dict[str, bytes]:
     """Return room -> salt from every 'joined' line the client received."""
-    frames = [protocol.decode(e.line.encode()) for e in client.history if isinstance(e, Wire)]
+    frames = [protocol.decode(e.line) for e in client.history if isinstance(e, Wire)]
     return {f["room"]: base64.b64decode(f["salt"]) for f in frames if f["type"] == "joined"}
 
 
@@ -488,7 +488,7 @@ def test_s8_labels_are_distinct_and_prefix_free() -> None:
 
 def test_s8_room_check_is_not_accepted_as_a_message(room: Room) -> None:
     """The room's password check is sealed under the same key: signed and relayed as a message, it still fails."""
-    joined = [protocol.decode(e.line.encode()) for e in room.bob.history if isinstance(e, Wire)]
+    joined = [protocol.decode(e.line) for e in room.bob.history if isinstance(e, Wire)]
     check = next(f for f in joined if f["type"] == "joined" and "check" in f)
     forged = {**room.alice.codec.seal("x", "general", "alice"), "nonce": check["check_nonce"]}
     forged["ciphertext"] = check["check"]

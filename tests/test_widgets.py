@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
+import ipywidgets
 import pytest
 
 from chatkit import protocol
-from chatkit.client import ChatClient, ChatMessage
+from chatkit.client import ChatClient
 from chatkit.lab.eavesdrop import classic_guess
 from chatkit.lab.relay import Relay
 from chatkit.server import ChatServer
@@ -102,11 +103,11 @@ def test_three_people_chat_through_widgets(
 def test_unread_counter_resets_when_you_send(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
     server = start_server("sealed")
     alice, bob = chat(server, "alice"), chat(server, "bob")
-    alice.send("one")
-    alice.send("two")
+    alice.say("one")
+    alice.say("two")
     wait_for_row(bob, "alice: two")
     assert bob.unread == 2 and "(2 new)" in bob.title.value
-    bob.send("got them")
+    bob.say("got them")
     bob.flush()
     assert bob.unread == 0 and "new" not in bob.title.value
 
@@ -114,7 +115,7 @@ def test_unread_counter_resets_when_you_send(start_server: StartServer, chat: Ca
 def test_hex_toggle_shows_the_same_bytes(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
     server = start_server("sealed")
     alice, bob = chat(server, "alice"), chat(server, "bob")
-    alice.send("in hex please")
+    alice.say("in hex please")
     wait_for_row(bob, "in hex please")
     in_base64 = wire_ciphertext(bob, "in hex please")
     bob.encoding.value = "hex"  # the toggle re-renders at once
@@ -128,12 +129,12 @@ def test_switching_rooms_stops_general(start_server: StartServer, chat: Callable
     server = start_server("sealed")
     alice, bob, carol = chat(server, "alice"), chat(server, "bob"), chat(server, "carol")
     carol.join("lab")
-    assert carol.client.room == "lab" and carol.room.value == "lab"
+    assert carol.client.room == "lab" and carol.room_box.value == "lab"
     carol.flush()
     assert "in lab" in carol.title.value
-    alice.send("general only")
+    alice.say("general only")
     wait_for_row(bob, "general only")
-    carol.send("lab only")
+    carol.say("lab only")
     wait_for_row(carol, "carol: lab only")
     assert not any("general only" in row for row in carol.log_rows())
     assert not any("lab only" in row for row in bob.log_rows())
@@ -155,7 +156,7 @@ def test_wrong_password_in_sealed_mode_is_a_row(start_server: StartServer, chat:
     eve = chat(server, "eve", "not the password")
     row = wait_for_row(eve, "wrong password")
     assert "!!" in row and "chatkit-problem" in eve.log_html()
-    eve.send("anyone?")
+    eve.say("anyone?")
     wait_for_row(eve, "not sent")
 
 
@@ -210,7 +211,7 @@ def test_server_panel_shows_roster_and_rows(
 ) -> None:
     server = start_server(mode)
     alice, bob = chat(server, "alice"), chat(server, "bob")
-    alice.send("the secret plans")
+    alice.say("the secret plans")
     wait_for_row(bob, "the secret plans")
     panel = ServerPanel(server, rows=5)
     try:
@@ -233,10 +234,10 @@ def test_wire_view_filters_by_room_and_sender(start_server: StartServer, chat: C
     alice, bob = chat(server, "alice"), chat(server, "bob")
     wire = WireView(alice.client)
     try:
-        bob.send("from bob")
+        bob.say("from bob")
         wait_for_row(alice, "bob: from bob")
         alice.join("lab")
-        alice.send("from alice in lab")
+        alice.say("from alice in lab")
         wait_for_row(alice, "alice: from alice in lab")
         wait_for_row(wire, "[lab] alice")
         wire.room_filter.value = "lab"
@@ -257,8 +258,8 @@ def test_wire_view_names_the_sender_of_each_connection() -> None:
     source = SimpleNamespace(listeners=[])
     wire = WireView(source)
     try:
-        hello = json.dumps({"type": "hello", "name": "alice", "room": "general"})
-        say = json.dumps({"type": "say", "ciphertext": "AAAA"})
+        hello = json.dumps({"type": "hello", "name": "alice", "room": "general"}).encode()
+        say = json.dumps({"type": "say", "ciphertext": "AAAA"}).encode()
         for event in (("to server", hello, 1), ("to server", say, 1), ("to server", say, 2)):
             source.listeners[0](SimpleNamespace(direction=event[0], line=event[1], connection=event[2]))
         wire.sender_filter.value = "alice"
@@ -273,7 +274,7 @@ def test_wire_view_on_a_relay_sees_everyone(start_server: StartServer, chat: Cal
     try:
         wire = WireView(relay)
         alice, bob = chat(relay.address, "alice", mode="classic"), chat(relay.address, "bob", mode="classic")
-        alice.send("through the relay")
+        alice.say("through the relay")
         wait_for_row(bob, "alice: through the relay")
         wait_for_row(wire, "<- [general] alice")
         wire.sender_filter.value = "alice"
@@ -314,7 +315,7 @@ def test_a_burst_of_1000_arrives_in_order_and_renders_bounded(
 def test_the_flusher_renders_without_being_asked(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
     server = start_server("sealed")
     alice, bob = chat(server, "alice"), chat(server, "bob")
-    alice.send("no flush needed")
+    alice.say("no flush needed")
     wait_until(lambda: any("no flush needed" in row for row in bob.log_rows()), "the flusher to render")
     assert "no flush needed" in bob.log_html()
 
@@ -348,7 +349,7 @@ def test_closing_widgets_leaves_no_threads(start_server: StartServer) -> None:
     server = start_server("sealed")
     people = [ChatWidget(server, name, PASSWORD, iterations=FAST_ITERATIONS) for name in ("alice", "bob")]
     panel, wire = ServerPanel(server, every=0.05), WireView(people[0].client)
-    people[0].send("bye")
+    people[0].say("bye")
     wait_for_row(people[1], "bye")
     close_all()
     close_all()  # twice is harmless
@@ -378,7 +379,7 @@ def test_byte_diff_marks_changed_bytes() -> None:
 def test_side_by_side_and_text_fallback(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
     server = start_server("sealed")
     people = [chat(server, name) for name in ("alice", "bob", "carol")]
-    people[0].send("hi all")
+    people[0].say("hi all")
     for person in people:
         wait_for_row(person, "alice: hi all")
     row = show_side_by_side(*people)
@@ -406,10 +407,23 @@ def test_messages_from_client_events_are_chat_messages(
 ) -> None:
     server = start_server("sealed")
     alice = chat(server, "alice")
-    alice.send("me")
-    alice.client.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "me")
+    alice.say("me")
+    alice.client.wait_for_message("me", own=True)
     entry = next(e for e in (wait_for_row(alice, "alice: me") and alice.entries()) if e.kind == "message")
     assert entry.sender == "alice" and entry.room == "general" and entry.own
+
+
+def test_say_leaves_ipywidgets_own_send_alone(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    alice = chat(start_server("classic"), "alice")
+    assert ChatWidget.send is ipywidgets.Widget.send  # the front-end's custom messages still go through it
+    alice.say("said, not sent")
+    alice.client.wait_for_message("said, not sent", own=True)
+
+
+def test_the_widget_keeps_no_password(start_server: StartServer, chat: Callable[..., ChatWidget]) -> None:
+    alice = chat(start_server("sealed"), "alice")
+    kept = [name for name, value in vars(alice).items() if isinstance(value, str) and PASSWORD in value]
+    assert not kept, f"the widget keeps the password in {kept}"
 
 
 # --- the log keeps old rows' widgets; a lost connection is retried ---
@@ -437,6 +451,7 @@ def test_a_lost_connection_is_retried_until_the_server_is_back(
 ) -> None:
     server = start_server("sealed")
     alice, bob = chat(server, "alice"), chat(server, "bob")
+    clients = (alice.client, bob.client)
     port = server.address[1]
     server.stop()
     for person in (alice, bob):
@@ -446,8 +461,9 @@ def test_a_lost_connection_is_retried_until_the_server_is_back(
         again.start()
         for person in (alice, bob):
             wait_for_row(person, "-- reconnected")
-        alice.send("still here")
+        alice.say("still here")
         wait_for_row(bob, "alice: still here")
+        assert (alice.client, bob.client) == clients  # the same clients, connected again
         assert not any("signing key changed" in row for row in bob.log_rows())  # alice kept her key
     finally:
         for person in (alice, bob):
@@ -496,7 +512,7 @@ def test_wire_view_shows_what_a_password_guess_opens(start_server: StartServer) 
         try:
             alice = ChatClient(*relay.address, "alice", PASSWORD, mode="classic").connect()
             alice.send("meet at noon")
-            alice.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "meet at noon")
+            alice.wait_for_message("meet at noon")
             view.try_password("wrong guess")
             assert any("does not open" in row for row in view.log_rows())
             assert not any("meet at noon" in row for row in view.log_rows())

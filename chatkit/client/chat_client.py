@@ -155,7 +155,7 @@ class ChatClient:
                 self._require_socket().sendall(line)
         except OSError as error:
             raise ChatError(f"{self.name}: connection lost ({error.strerror or error})") from None
-        self._emit(Wire("sent", line.decode("utf-8", errors="replace")))
+        self._emit(Wire("sent", line))
 
     # --- waiting for events (tests, notebooks, the terminal client) ---
 
@@ -252,16 +252,15 @@ class ChatClient:
 
     def _handle_line(self, line: bytes) -> None:
         """Decode one received line and turn it into events."""
-        text = line.decode("utf-8", errors="replace")
-        self._emit(Wire("received", text))
+        self._emit(Wire("received", line))
         try:
             frame = protocol.decode(line)
         except ProtocolError as error:
-            self._emit(Problem("malformed", f"the server sent a line that is not a message: {error}", text))
+            self._emit(Problem("malformed", f"the server sent a line that is not a message: {error}", line))
             return
         handler = RECEIVERS.get(frame["type"])
         if handler is not None:
-            handler(self, frame, text)
+            handler(self, frame, line)
 
     def _emit(self, event: Event) -> None:
         """Report an event to the inbox (its history, its waiters and its listeners)."""
@@ -269,7 +268,7 @@ class ChatClient:
 
     # --- one handler per kind of message from the server ---
 
-    def _on_message(self, frame: Frame, line: str) -> None:
+    def _on_message(self, frame: Frame, line: bytes) -> None:
         try:
             text = self.codec.open(frame, self.name)
         except (CannotDecrypt, ProtocolError, KeyError):
@@ -294,7 +293,7 @@ class ChatClient:
             )
         )
 
-    def _on_joined(self, frame: Frame, line: str) -> None:
+    def _on_joined(self, frame: Frame, line: bytes) -> None:
         try:
             check = self.codec.on_joined(frame, self.name)
         except (CannotDecrypt, ProtocolError):
@@ -307,20 +306,20 @@ class ChatClient:
         self._in_room.set()
         self._emit(Joined(self.room))
 
-    def _on_error(self, frame: Frame, line: str) -> None:
+    def _on_error(self, frame: Frame, line: bytes) -> None:
         self._emit(Problem(frame["code"], frame["text"], line))
 
-    def _on_notice(self, frame: Frame, line: str) -> None:
+    def _on_notice(self, frame: Frame, line: bytes) -> None:
         self._emit(Notice(frame["text"]))
 
-    def _on_room_list(self, frame: Frame, line: str) -> None:
+    def _on_room_list(self, frame: Frame, line: bytes) -> None:
         self._emit(RoomList({entry["room"]: entry["members"] for entry in frame["rooms"]}))
 
-    def _on_members(self, frame: Frame, line: str) -> None:
+    def _on_members(self, frame: Frame, line: bytes) -> None:
         self._emit(Members(frame["room"], list(frame["names"])))
 
 
-RECEIVERS: dict[str, Callable[[ChatClient, Frame, str], None]] = {
+RECEIVERS: dict[str, Callable[[ChatClient, Frame, bytes], None]] = {
     "message": ChatClient._on_message,
     "joined": ChatClient._on_joined,
     "error": ChatClient._on_error,

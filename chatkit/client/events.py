@@ -12,7 +12,7 @@ class ChatMessage:
     text: str
     time: float
     ciphertext: str  # base64, exactly as it crossed the wire
-    line: str  # the whole line as it crossed the wire
+    line: bytes  # the whole line, exactly the bytes that crossed the wire
     own: bool  # True if this client sent it (the server relays a message to its sender too)
     id: int = 0
 
@@ -22,7 +22,7 @@ class Wire:
     """A line that crossed the wire, in either direction ('sent' or 'received')."""
 
     direction: str
-    line: str
+    line: bytes
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Problem:
 
     code: str  # e.g. 'cannot_decrypt', 'replay', 'wrong_password', 'key_changed', 'malformed'
     text: str
-    line: str = ""
+    line: bytes = b""  # the line that caused it, if one did
 
 
 @dataclass(frozen=True)

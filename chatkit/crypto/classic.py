@@ -2,6 +2,30 @@
 
 INSECURE BY DESIGN. There is no MAC: anyone can flip ciphertext bits and change the plaintext (notebook 05),
 and a receiver that reports bad padding becomes a decryption oracle (notebook 06). Kept for study.
+
+>>> key = bytes(32)                                  # a fixed key, so the examples always print the same
+>>> token = encrypt(key, "hi")                       # a fresh random IV each time
+>>> len(token), decrypt(key, token)                  # 16 bytes of IV + one block, in base64
+(44, 'hi')
+
+PKCS7 fills the last block with copies of the filler's length; anything else is bad padding:
+
+>>> pad(b"hi")[-1], len(pad(b"hi"))
+(14, 16)
+>>> unpad(b"hi" + bytes(14))
+Traceback (most recent call last):
+    ...
+chatkit.crypto.errors.BadPadding: could not decrypt: bad padding
+
+Without a MAC nothing notices a change. Flipping bits of the IV flips the same bits of the first block of
+plaintext, so whoever knows where the amount is can change it:
+
+>>> iv = bytes(16)
+>>> ciphertext = cbc_encrypt_raw(key, iv, pad(b"pay carol 10 EUR"))
+>>> forged_iv = bytearray(iv)
+>>> forged_iv[10] ^= ord("1") ^ ord("9")
+>>> unpad(cbc_decrypt_raw(key, bytes(forged_iv), ciphertext))
+b'pay carol 90 EUR'
 """
 
 import base64

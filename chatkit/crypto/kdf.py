@@ -3,6 +3,29 @@
 classic: PBKDF2-HMAC-SHA256, a static salt and 100,000 iterations, exactly as the original design did.
 sealed: a random salt per room, 600,000 iterations (OWASP's 2023 figure for PBKDF2-HMAC-SHA256), then HKDF with a
 label so the key belongs to one room and one purpose. Argon2id and scrypt are here for comparison (notebook 04).
+
+The same password and salt always give the same key; that is what lets two people derive it apart:
+
+>>> key = classic_key("hunter2")
+>>> len(key), key == classic_key("hunter2"), key == classic_key("hunter3")
+(32, True, False)
+
+The static salt is the classic weakness: every deployment turns "hunter2" into these very bytes, so one table of
+precomputed guesses serves them all (notebook 04):
+
+>>> key.hex()
+'994c612b26f72cf81cbda9309dac288510e3c9a0a826f65ea8db3b422409c4ff'
+
+A random salt per room, and a room name in the HKDF label, make each room's key its own:
+
+>>> salt = new_salt()
+>>> len(salt), room_key("pw", salt, "general", 1000) == room_key("pw", salt, "random", 1000)
+(16, False)
+
+HKDF is fast on purpose: its input is already a strong secret (from a key exchange), not a guessable password.
+
+>>> hkdf_sha256(b"a strong shared secret", labels.EXCHANGE_KEY + b"alice|bob").hex()
+'2e28b13b4fbb7943a8f3691c0a78ce9636e55208955feaba7e4a314ab6c0e146'
 """
 
 import os

@@ -1,8 +1,14 @@
-"""Labels that start every KDF info, signature and associated data (security.md, S8).
+r"""Labels that start every KDF info, signature and associated data (security.md, S8).
 
 A label says what a piece of key or a signature is *for*. Because each purpose has its own label, a signature made
 over a message can never be passed off as a signature over a key, and a key made for one room is never the key of
 another purpose. The zero byte ends the label so that no label is a prefix of another's content.
+
+>>> ROOM_KEY
+b'chatkit/v1 room key\x00'
+>>> every = [value for name, value in globals().items() if name.isupper()]
+>>> len(every) == len(set(every)), all(label.endswith(b"\x00") and label.count(b"\x00") == 1 for label in every)
+(True, True)
 """
 
 ROOM_KEY = b"chatkit/v1 room key\x00"
@@ -15,3 +21,5 @@ RATCHET_CHAIN_KEY = b"chatkit/v1 ratchet chain key\x00"
 RATCHET_MESSAGE_AD = b"chatkit/v1 ratchet message\x00"
 HANDSHAKE_HELLO_SIGNATURE = b"chatkit/v1 handshake hello\x00"
 HANDSHAKE_MESSAGE_AD = b"chatkit/v1 handshake message\x00"
+SAFETY_NUMBER = b"chatkit/v1 safety number\x00"
+ROOM_CHECK = b"chatkit/v1 room check mac\x00"

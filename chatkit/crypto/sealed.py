@@ -2,6 +2,22 @@
 
 GCM is an AEAD: it encrypts *and* authenticates. Any change to the ciphertext, the nonce or the associated data
 makes decryption fail as a whole, so the receiver never sees altered text (security.md, S2 and S3).
+
+>>> from chatkit.crypto import labels
+>>> key = bytes(32)                                  # a fixed key, so the examples always print the same
+>>> nonce, ciphertext = seal(key, b"hi", labels.MESSAGE_AD, b'["general","alice",1,0]')
+>>> len(nonce), len(ciphertext)                      # 2 bytes of text + a 16-byte tag
+(12, 18)
+>>> open_sealed(key, nonce, ciphertext, labels.MESSAGE_AD, b'["general","alice",1,0]')
+b'hi'
+
+The header is not secret but it is bound: a relay that moves the message to another room (or changes one bit of
+anything) gets nothing but the one error, whatever the cause:
+
+>>> open_sealed(key, nonce, ciphertext, labels.MESSAGE_AD, b'["random","alice",1,0]')
+Traceback (most recent call last):
+    ...
+chatkit.crypto.errors.CannotDecrypt: could not decrypt: wrong password or tampered message
 """
 
 import os

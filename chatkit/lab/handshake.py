@@ -8,6 +8,8 @@
 
 Each side sends one hello line (its name, its X25519 public key and, if it has an identity, its Ed25519 key and a
 signature over the exchange key), derives the session key, then Alice sends her texts sealed under that key.
+Both read through the one bounded line buffer (framing.py): a line over the chat's limit is refused, not held, and
+the side that got it records why.
 """
 
 import json
@@ -17,12 +19,10 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
 from chatkit.crypto import BadSignature, CannotDecrypt, exchange, labels, sealed, signing
+from chatkit.framing import LineReader, LineTooLong
 from chatkit.lab.relay import Relay
-from chatkit.protocol import b64, unb64
+from chatkit.protocol import MAX_LINE_BYTES, b64, unb64
 
 # Labels of their own (S8): a hello signature and a session message are never mistaken for anything else.
 HELLO_SIGNATURE = labels.HANDSHAKE_HELLO_SIGNATURE
@@ -39,12 +39,13 @@ class Person:
     """One side of the exchange: a fresh exchange key, maybe an identity, and the identities they trust."""
 
     name: str
-    identity: Ed25519PrivateKey | None = None  # None: an unauthenticated exchange, as in plain Diffie-Hellman
+    identity: signing.Identity | None = None  # None: an unauthenticated exchange, as in plain Diffie-Hellman
     trusted: dict[str, bytes] = field(default_factory=dict)  # name -> identity key checked out of band
-    exchange_key: X25519PrivateKey = field(default_factory=exchange.new_exchange_key)
+    exchange_key: exchange.ExchangeKey = field(default_factory=exchange.new_exchange_key)
 
     @property
     def public(self) -> bytes:
+        """The public half of this session's exchange key, as the hello carries it."""
         return exchange.exchange_public(self.exchange_key)
 
 
@@ -102,7 +103,12 @@ def open_line(key: bytes, line: bytes | str) -> str:
     return sealed.open_sealed(key, unb64(frame, "nonce"), unb64(frame, "ciphertext"), SESSION_AD, b"").decode()
 
 
-def greet(sock: socket.socket, reader: Any, person: Person, side: Side) -> bool:
+def line_reader(sock: socket.socket) -> LineReader:
+    """Read a socket's lines through the bounded buffer, with the chat's own limit."""
+    return LineReader(sock.recv, MAX_LINE_BYTES)
+
+
+def greet(sock: socket.socket, reader: LineReader, person: Person, side: Side) -> bool:
     """Swap hellos on a connected socket and fill in the side's key; return False (with side.error) if refused."""
     try:
         sock.sendall(hello_line(person))
@@ -124,11 +130,14 @@ def send_all(sock: socket.socket, side: Side, texts: list[str]) -> None:
         side.error = "the connection was closed before every text was sent"
 
 
-def receive_all(reader: Any, side: Side, expected: int) -> None:
+def receive_all(reader: LineReader, side: Side, expected: int) -> None:
     """Read up to `expected` sealed lines and open each with the side's key, noting what fails."""
     for _ in range(expected):
         try:
             line = reader.readline()
+        except LineTooLong as refused:
+            side.error = f"{refused}, and the connection was closed"  # the rest of that line is not worth reading
+            return
         except OSError:
             side.error = "the connection was closed before every text arrived"
             return
@@ -151,15 +160,21 @@ class Meeting:
 
     def run(self, alice: Person, bob: Person, texts: list[str], via: Relay | None = None) -> tuple[Side, Side]:
         """Let Alice greet Bob and send him `texts`; return what each side ended up with."""
-        alice_side, bob_side = Side(alice.name), Side(bob.name)
-        listening = threading.Thread(target=self._bob, args=(bob, bob_side, len(texts)), name="chatkit-handshake")
-        listening.start()
+        alice_side = Side(alice.name)
+        bob_side, listening = self.answer(bob, len(texts))
         sock = socket.create_connection(via.address if via else self.address, timeout=WAIT_SECONDS)
-        with sock, sock.makefile("rb") as reader:
-            if greet(sock, reader, alice, alice_side):
+        with sock:
+            if greet(sock, line_reader(sock), alice, alice_side):
                 send_all(sock, alice_side, texts)
             listening.join(timeout=2 * WAIT_SECONDS)  # keep the line open until Bob has read everything
         return alice_side, bob_side
+
+    def answer(self, bob: Person, expected: int) -> tuple[Side, threading.Thread]:
+        """Let Bob, on a thread of his own, accept one connection, greet, and read up to `expected` sealed lines."""
+        side = Side(bob.name)
+        listening = threading.Thread(target=self._bob, args=(bob, side, expected), name="chatkit-handshake")
+        listening.start()
+        return side, listening
 
     def _bob(self, bob: Person, side: Side, expected: int) -> None:
         """Accept one connection, greet, and read up to `expected` sealed lines."""
@@ -168,8 +183,9 @@ class Meeting:
         except OSError:
             side.error = "nobody came"
             return
-        with conn, conn.makefile("rb") as reader:
+        with conn:
             conn.settimeout(WAIT_SECONDS)
+            reader = line_reader(conn)
             if not greet(conn, reader, bob, side):
                 return
             receive_all(reader, side, expected)

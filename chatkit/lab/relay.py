@@ -3,9 +3,12 @@
     relay = Relay(server.address).start()      # clients connect to relay.address instead of the server
     relay.listeners.append(print)              # every line, as an eavesdropper on the network sees it
     relay.tamper = flip_a_bit                  # a function line -> line (changed) or None (dropped)
+    relay.cuts                                 # connections it closed because a line was over the size limit
 
 This is the attacker of notebooks 03-10: passive (watch), then active (change, drop, replay, inject).
 It only ever connects to the server address it was given, which the notebook started on loopback.
+It reads through the one bounded line buffer (framing.py), so a peer that sends megabytes without a newline
+makes it hold no more than the chat's line limit: that line is refused, and its connection closed.
 """
 
 import contextlib
@@ -20,9 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from chatkit.framing import LineReader, LineTooLong
+from chatkit.protocol import MAX_LINE_BYTES
+
 TO_SERVER = "to server"
 TO_CLIENT = "to client"
 CAPTURE_LINES = 5000
+REMEMBERED_CUTS = 100
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,17 @@ class Captured:
 
     connection: int
     direction: str  # TO_SERVER or TO_CLIENT
-    line: str
+    line: bytes  # exactly as it crossed the wire, newline included
+    time: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A connection the relay closed because a line went over the size limit; that line was not passed on."""
+
+    connection: int
+    direction: str  # TO_SERVER or TO_CLIENT: who sent the line
+    reason: str
     time: float = field(default_factory=time.time)
 
 
@@ -67,6 +84,7 @@ class Relay:
         self.listeners: list[Callable[[Captured], None]] = []
         self.tamper: Tamper | None = None
         self.captured: deque[Captured] = deque(maxlen=CAPTURE_LINES)
+        self.cuts: deque[Cut] = deque(maxlen=REMEMBERED_CUTS)
         self.pipes: dict[int, Pipe] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -119,7 +137,8 @@ class Relay:
 
     def lines(self, direction: str | None = None, containing: str = "") -> list[Captured]:
         """Return the captured lines, optionally only one direction and only those containing some text."""
-        return [c for c in list(self.captured) if direction in (None, c.direction) and containing in c.line]
+        wanted = containing.encode()
+        return [c for c in list(self.captured) if direction in (None, c.direction) and wanted in c.line]
 
     def _spawn(self, target: Callable[..., None], *args: object) -> None:
         thread = threading.Thread(target=target, args=args, name="chatkit-relay", daemon=True)
@@ -153,10 +172,12 @@ class Relay:
 
     def _pump(self, pipe: Pipe, source: socket.socket, direction: str) -> None:
         """Copy lines from one side to the other, showing each to the listeners and the tamper function."""
+        reader = LineReader(source.recv, MAX_LINE_BYTES)
         try:
-            with source.makefile("rb") as reader:
-                for line in reader:
-                    self._pass_on(pipe, direction, line)
+            while line := reader.readline():
+                self._pass_on(pipe, direction, line)
+        except LineTooLong as refused:
+            self.cuts.append(Cut(pipe.number, direction, f"{refused}; the relay closed this connection"))
         except OSError:
             pass  # a side went away: close the other one too
         finally:
@@ -164,7 +185,7 @@ class Relay:
 
     def _pass_on(self, pipe: Pipe, direction: str, line: bytes) -> None:
         """Record a line, let the tamper function change or drop it, and forward the result."""
-        seen = Captured(pipe.number, direction, line.decode("utf-8", errors="replace"))
+        seen = Captured(pipe.number, direction, line)
         self.captured.append(seen)
         for listener in list(self.listeners):
             try:

@@ -1,7 +1,7 @@
 """A chat widget per person: name, mode, room, the log with each message's ciphertext, and an input line.
 
     alice = ChatWidget(server, "alice", "correct horse")    # connects at once; errors show as red rows
-    alice.send("hello")                                     # or type in the box and press Enter
+    alice.say("hello")                                      # or type in the box and press Enter
     show_side_by_side(alice, bob, carol)                    # a whole chat room in one notebook
 
 The input sends when ipywidgets reports its value: on Enter, and also when the box loses focus with text in it
@@ -9,8 +9,13 @@ The input sends when ipywidgets reports its value: on Enter, and also when the b
 
 The widget owns a ChatClient. The client's receiver thread only appends rows to a buffer; one flusher thread
 renders them (see throttle.py) into a log that keeps the student's place when they scroll up (see log_pages.py).
-When the connection drops without the person closing it, the widget says so and builds a fresh client a few
-times (see reconnect.py). Nothing here touches a socket or a key: attributes down, events up.
+When the connection drops without the person closing it, the widget says so and calls the same client's
+connect() again, a few times (see reconnect.py). Nothing here touches a socket or a key: attributes down, events up.
+
+The widget never stores the password: it hands it to its ChatClient once, and the client's codec keeps what key
+derivation needs for as long as the client lives (classic: only the derived key; sealed: the passphrase, because
+each room's key is derived from the salt the server sends when you join it, and the room keys derived so far).
+Reconnecting reuses that client, its codec and its signing key, so nothing asks for the password a second time.
 """
 
 import threading
@@ -46,10 +51,10 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
     ) -> None:
         super().__init__(layout=w.Layout(border=BORDER, padding="6px", min_width="300px"))
         self.add_class("chatkit-chat")
-        self._lock = threading.Lock()  # guards _unread, _shown and swapping the client (callbacks run on many threads)
+        self._lock = threading.Lock()  # guards _unread and _shown (callbacks run on many threads)
         self._unread, self._shown = 0, [""]
         self._buffer: RowBuffer[Entry] = RowBuffer()
-        self._password, self._iterations, self._was_connected = password, iterations, False
+        self._was_connected = False
         self.client = make_client(server_or_address, name, password, room, mode, iterations)
         self._build(name, room)
         self._reconnector = Reconnector(self._reconnect_once, self._report, name)
@@ -64,7 +69,7 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         """Create the child widgets and wire their callbacks."""
         self.title = w.HTML()
         self.badge = w.HTML(badge_html(self.client.mode))
-        self.room = w.Text(value=room, description="room", layout=w.Layout(width="180px"))
+        self.room_box = w.Text(value=room, description="room", layout=w.Layout(width="180px"))
         self.join_button = w.Button(description="join", layout=w.Layout(width="60px"))
         self.encoding = w.ToggleButtons(options=["base64", "hex"], description="ciphertext")
         self.encoding.style.button_width = "72px"
@@ -79,18 +84,18 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         for widget, css in (
             (self.input, "chatkit-input"),
             (self.log_view, "chatkit-log"),
-            (self.room, "chatkit-room"),
+            (self.room_box, "chatkit-room"),
             (self.join_button, "chatkit-join"),
             (self.send_button, "chatkit-send"),
             (self.title, "chatkit-title"),
             (self.encoding, "chatkit-encoding"),
         ):
             widget.add_class(css)  # stable names for the browser tests and for anyone styling the kit
-        self.join_button.on_click(lambda _: self.join(self.room.value))
+        self.join_button.on_click(lambda _: self.join(self.room_box.value))
         self.send_button.on_click(lambda _: self._send_input())
         self.input.observe(lambda _: self._send_input(), names="value")
         self.encoding.observe(lambda _: self.flush(), names="value")
-        top, bottom = w.HBox([self.room, self.join_button]), w.HBox([self.input, self.send_button])
+        top, bottom = w.HBox([self.room_box, self.join_button]), w.HBox([self.input, self.send_button])
         self.children = (self.title, self.badge, top, self.encoding, self.log_view, bottom)
 
     def _connect(self) -> None:
@@ -105,11 +110,8 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
 
     # --- what a person does ---
 
-    def send(self, text: str | dict[str, Any], buffers: Any = None) -> None:
+    def say(self, text: str) -> None:
         """Send a message to the current room; a failure becomes a red row."""
-        if not isinstance(text, str):  # ipywidgets uses this name for its own messages (focus, blur): pass them on
-            super().send(text, buffers)
-            return
         if not text.strip():
             return
         with self._lock:
@@ -126,7 +128,7 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         try:
             self._require_connection()
             self.client.join(room.strip())
-            self.room.value = self.client.room
+            self.room_box.value = self.client.room
         except (ChatError, OSError, ValueError) as error:
             self._buffer.append(problem(f"could not join {room!r}: {error}"))
         self._flusher.poke()
@@ -136,7 +138,7 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         text = self.input.value
         if text:
             self.input.value = ""
-            self.send(text)
+            self.say(text)
 
     def _require_connection(self) -> None:
         if not self.client.connected:
@@ -157,27 +159,18 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
             self._buffer.append(Entry(PROBLEM, LOST, entry.time))
         self._flusher.poke()
 
-    # --- a connection lost: try again with a fresh client ---
+    # --- a connection lost: connect the same client again ---
 
     def _lost(self, event: Closed) -> bool:
         """Tell whether a Closed means the connection dropped (not closed by the person, nor a refused first try)."""
         return event.reason != "closed by you" and self._was_connected and not self._reconnector.closed
 
     def _reconnect_once(self) -> None:
-        """Replace the lost client with a fresh one (same person, room and signing key) and connect it."""
-        old = self.client
-        identity = getattr(old.codec, "identity", None)  # sealed: the others keep trusting the same key
-        address = (old.host, old.port)
-        new = make_client(address, old.name, self._password, old.room, old.mode, self._iterations, identity)
-        new.listeners.append(self._on_event)
-        with self._lock:
-            if self._reconnector.closed:
-                raise ChatError("the widget was closed")
-            self.client = new
-        if self._on_event in old.listeners:
-            old.listeners.remove(self._on_event)
-        old.close()
-        new.connect()
+        """Connect the same client again: its codec keeps the room keys and the signing key the others trust."""
+        if self._reconnector.closed:
+            raise ChatError("the widget was closed")
+        self.client.close()  # let go of the dead socket, so that connect() opens a new one
+        self.client.connect()
 
     def _report(self, text: str, ok: bool) -> None:
         """Show how reconnecting ended, as a row."""
@@ -228,15 +221,13 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         """Stop reconnecting, close the client and the flusher, then the widget itself. Safe to call twice."""
         reconnector = getattr(self, "_reconnector", None)
         if reconnector is not None:
-            reconnector.stop()  # first, so no new client appears while we close
-            with self._lock:
-                client = self.client
-            client.close()  # wakes a try that waits in connect()
+            reconnector.stop()  # first, so no new try begins while we close
+            self.client.close()  # wakes a try that waits in connect()
             reconnector.close()
-        last: ChatClient | None = getattr(self, "client", None)
-        view.close_parts(self, last, self._on_event)
-        if last is not None:
-            last.close()
+        client: ChatClient | None = getattr(self, "client", None)  # None if __init__ failed before making it
+        view.close_parts(self, client, self._on_event)
+        if client is not None:
+            client.close()  # again: a try may have connected it after stop()
         if hasattr(self, "log_pages"):
             self.log_pages.close()
         super().close()
@@ -249,19 +240,12 @@ def make_client(
     room: str,
     mode: str | None,
     iterations: int | None,
-    identity: Any = None,
 ) -> ChatClient:
-    """Build (not connect) the client; the mode defaults to the server's (sealed for a bare address).
-
-    `identity` is a sealed client's signing key: a reconnecting widget passes its old one, so the others see the
-    same person come back rather than a "signing key changed" warning.
-    """
+    """Build (not connect) the client; the mode defaults to the server's (sealed for a bare address)."""
     if isinstance(server_or_address, ChatServer):
         host, port = server_or_address.address
         mode = mode or server_or_address.mode.name
     else:
         host, port = server_or_address
     options: dict[str, Any] = {} if iterations is None else {"iterations": iterations}
-    if identity is not None:
-        options["identity"] = identity
     return ChatClient(host, port, name, password, room, mode or "sealed", **options)

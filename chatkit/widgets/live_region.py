@@ -12,7 +12,6 @@ front end, a few lines of JavaScript run by anywidget: it makes the region once 
 from collections.abc import Sequence
 
 import anywidget
-import traitlets
 
 SHOWN_LINES = 20  # the region keeps the last lines only: a screen reader reads what is added, not the whole past
 MOST_AT_ONCE = 3  # a burst is summed up rather than read out line by line
@@ -25,7 +24,7 @@ function render({{ model, el }}) {{
   const region = document.createElement("div");
   region.setAttribute("role", "log");  // a log: polite, new lines only, in order
   region.setAttribute("aria-live", "polite");
-  region.setAttribute("aria-label", model.get("label"));
+  region.setAttribute("aria-label", "new messages");
   region.className = "chatkit-live-region";
   region.style.cssText = HIDDEN;
   el.appendChild(region);
@@ -46,7 +45,6 @@ class LiveRegion(anywidget.AnyWidget):
     """A visually hidden `role="log"` region; say() appends lines that screen readers read out politely."""
 
     _esm = FRONT_END
-    label = traitlets.Unicode("new messages").tag(sync=True)
 
     def say(self, lines: Sequence[str]) -> None:
         """Announce lines (a burst of more than MOST_AT_ONCE as a count and its last line)."""

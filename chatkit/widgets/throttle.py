@@ -14,32 +14,32 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import ClassVar, Generic, TypeVar
 
-Row = TypeVar("Row")
+Item = TypeVar("Item")
 
 FLUSH_SECONDS = 0.1  # at most ten renders a second
 JOIN_SECONDS = 2.0
 
 
-class RowBuffer(Generic[Row]):
+class RowBuffer(Generic[Item]):
     """A bounded, locked list of rows: any thread appends, the flusher reads a snapshot."""
 
     def __init__(self, limit: int = 5000) -> None:
-        self._rows: deque[Row] = deque(maxlen=limit)
+        self._rows: deque[Item] = deque(maxlen=limit)
         self._lock = threading.Lock()
         self.total = 0  # rows ever appended, including those the bound pushed out
 
-    def append(self, row: Row) -> None:
+    def append(self, row: Item) -> None:
         """Add a row (the oldest one drops out once the buffer is full)."""
         with self._lock:
             self._rows.append(row)
             self.total += 1
 
-    def snapshot(self) -> list[Row]:
+    def snapshot(self) -> list[Item]:
         """Return a copy of the rows, oldest first."""
         with self._lock:
             return list(self._rows)
 
-    def numbered(self) -> tuple[list[Row], int]:
+    def numbered(self) -> tuple[list[Item], int]:
         """Return a copy of the rows, oldest first, and how many were ever appended, read together."""
         with self._lock:
             return list(self._rows), self.total

@@ -7,7 +7,7 @@
 `unlock` turns a guess into an opener (ciphertext -> plaintext, or None if it does not open); the widget holds no
 crypto of its own, so the notebook passes one in (chatkit.lab.eavesdrop.classic_guess for the classic mode).
 
-A source is anything with a `listeners` list that calls `f(event)` with `event.direction` and `event.line`.
+A source is anything with a `listeners` list that calls `f(event)` with `event.direction` and `event.line` (bytes).
 """
 
 import threading
@@ -32,11 +32,11 @@ class Source(Protocol):
 
 
 @dataclass(frozen=True)
-class Captured:
-    """One line as captured, with the room and sender it seems to belong to (empty if it does not say)."""
+class ShownLine:
+    """One captured line as the view shows it, with the room and sender it seems to belong to (empty if unknown)."""
 
     direction: str
-    line: str
+    text: str
     room: str
     sender: str
     time: float
@@ -53,7 +53,7 @@ class WireView(view.TextFallback, w.VBox):  # type: ignore[misc]
         self.source = source
         self._lock = threading.Lock()  # guards _labeller and _shown: events arrive on many threads
         self._labeller, self._shown = Labeller(source), [""]
-        self._buffer: RowBuffer[Captured] = RowBuffer()
+        self._buffer: RowBuffer[ShownLine] = RowBuffer()
         self.room_filter = w.Combobox(description="room", placeholder="any room", ensure_option=False)
         self.sender_filter = w.Combobox(description="sender", placeholder="anyone", ensure_option=False)
         self.lines_view = w.HTML()
@@ -76,7 +76,7 @@ class WireView(view.TextFallback, w.VBox):  # type: ignore[misc]
             return  # a client reports other events too: only lines on the wire matter here
         with self._lock:
             room, sender = self._labeller.label(event)
-        self._buffer.append(Captured(event.direction, event.line.rstrip("\n"), room, sender, time.time()))
+        self._buffer.append(ShownLine(event.direction, shown_line(event.line), room, sender, time.time()))
         self._flusher.poke()
 
     def _render(self) -> None:
@@ -113,7 +113,7 @@ class WireView(view.TextFallback, w.VBox):  # type: ignore[misc]
         with self._lock:
             return list(self._shown)
 
-    def captured(self) -> list[Captured]:
+    def captured(self) -> list[ShownLine]:
         """Return every line in the buffer, filtered or not."""
         return self._buffer.snapshot()
 
@@ -132,25 +132,30 @@ def arrow(direction: str) -> str:
     return "->" if direction in OUTGOING else "<-"
 
 
-def line_text(captured: Captured) -> str:
+def shown_line(line: bytes) -> str:
+    """Return a line's bytes as text to show (a byte that is not UTF-8 shows as the replacement character)."""
+    return line.decode("utf-8", errors="replace").rstrip("\n")
+
+
+def line_text(shown: ShownLine) -> str:
     """Render a captured line as plain text."""
-    where = f"[{captured.room or '?'}] {captured.sender or '?'}"
-    return f"{clock(captured.time)} {arrow(captured.direction)} {where} {captured.line}"
+    where = f"[{shown.room or '?'}] {shown.sender or '?'}"
+    return f"{clock(shown.time)} {arrow(shown.direction)} {where} {shown.text}"
 
 
-def line_html(captured: Captured, opened: str = "") -> str:
+def line_html(shown: ShownLine, opened: str = "") -> str:
     """Render a captured line as HTML, with what a password guess opened in it, if anything."""
-    who = f'<b style="color:{colour_of(captured.sender)}">{escape(captured.sender or "?")}</b>'
-    head = f"{clock(captured.time)} {escape(arrow(captured.direction))} [{escape(captured.room or '?')}] {who}"
+    who = f'<b style="color:{colour_of(shown.sender)}">{escape(shown.sender or "?")}</b>'
+    head = f"{clock(shown.time)} {escape(arrow(shown.direction))} [{escape(shown.room or '?')}] {who}"
     extra = f' <b class="chatkit-unlocked" style="color:{ERROR_TEXT}">{escape(opened)}</b>' if opened else ""
-    return f'<div class="chatkit-wire-line" style="{MONO}">{head} {escape(captured.line)}{extra}</div>'
+    return f'<div class="chatkit-wire-line" style="{MONO}">{head} {escape(shown.text)}{extra}</div>'
 
 
-def opened_text(captured: Captured, opener: Opener | None) -> str:
-    """Say what a password guess opens in a captured line: the plaintext of its ciphertext, or that it stays shut."""
+def opened_text(shown: ShownLine, opener: Opener | None) -> str:
+    """Say what a password guess opens in a shown line: the plaintext of its ciphertext, or that it stays shut."""
     if opener is None:
         return ""
-    sealed = parse(captured.line).get("ciphertext") or parse(captured.line).get("proof")
+    sealed = parse(shown.text).get("ciphertext") or parse(shown.text).get("proof")
     if not isinstance(sealed, str):
         return ""
     plaintext = opener(sealed)

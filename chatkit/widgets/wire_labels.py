@@ -28,7 +28,7 @@ class Labeller:
         return str(frame.get("room") or known.get("room", "")), sender
 
 
-def parse(line: str) -> dict[str, Any]:
+def parse(line: bytes | str) -> dict[str, Any]:
     """Read a line as JSON just to find its fields; a line that is not JSON has none."""
     try:
         frame = json.loads(line)

@@ -17,7 +17,7 @@ def read_server_log(db_path: str) -> list[tuple[str, str, str]]:
     raise NotImplementedError("your code here: replace this line")
 
 
-def who_talked_where(lines: list[str]) -> list[tuple[str, str]]:
+def who_talked_where(lines: list[bytes]) -> list[tuple[str, str]]:
     """From captured wire lines, return (room, sender) of every 'message' line, in order; skip everything else."""
     raise NotImplementedError("your code here: replace this line")
 

@@ -10,7 +10,7 @@ import json  # noqa: F401
 from chatkit.crypto import CannotDecrypt, classic, kdf  # noqa: F401
 
 
-def name_and_proof(hello_line: str) -> tuple[str, str]:
+def name_and_proof(hello_line: bytes) -> tuple[str, str]:
     """Return the (name, proof) fields of a captured 'hello' line."""
     raise NotImplementedError("your code here: replace this line")
 
@@ -20,7 +20,7 @@ def key_fits(key: bytes, name: str, proof: str) -> bool:
     raise NotImplementedError("your code here: replace this line")
 
 
-def recover_password(hello_line: str, words: list[str]) -> str | None:
+def recover_password(hello_line: bytes, words: list[str]) -> str | None:
     """Try each word as the password (kdf.classic_key) on one captured hello line; return the right one or None."""
     raise NotImplementedError("your code here: replace this line")
 
@@ -30,6 +30,6 @@ def precompute(words: list[str]) -> dict[str, bytes]:
     raise NotImplementedError("your code here: replace this line")
 
 
-def look_up(table: dict[str, bytes], hello_line: str) -> str | None:
+def look_up(table: dict[str, bytes], hello_line: bytes) -> str | None:
     """Find the password of a captured hello line in a precomputed table, without deriving any key."""
     raise NotImplementedError("your code here: replace this line")

@@ -32,6 +32,6 @@ def stored_metadata(db_path: str) -> list[tuple[str, str, str, int]]:
     raise NotImplementedError("your code here: replace this line")
 
 
-def who_talks_where(lines: list[str]) -> dict[str, list[str]]:
+def who_talks_where(lines: list[bytes]) -> dict[str, list[str]]:
     """From captured wire lines, return {room: senders in the order they first spoke} for every 'message' line."""
     raise NotImplementedError("your code here: replace this line")

@@ -12,12 +12,12 @@ from chatkit.lab.relay import TO_CLIENT, TO_SERVER, Captured  # noqa: F401 (your
 from chatkit.protocol import b64, unb64  # noqa: F401
 
 
-def session_key_from_hello(me: Person, line: str) -> bytes:
+def session_key_from_hello(me: Person, line: bytes) -> bytes:
     """Return the session key `me` derives from the other person's hello line (a JSON object with name, public)."""
     raise NotImplementedError("your code here: replace this line")
 
 
-def hello_is_genuine(line: str, trusted_identity: bytes) -> bool:
+def hello_is_genuine(line: bytes, trusted_identity: bytes) -> bool:
     """Return True only if the hello carries `trusted_identity` and its signature over name + 0 byte + public holds."""
     raise NotImplementedError("your code here: replace this line")
 
@@ -47,6 +47,6 @@ class Mallory:
         """Remember a genuine hello and pass it on with Mallory's exchange key in place of the real one."""
         raise NotImplementedError("your code here: replace this line")
 
-    def reseal(self, direction: str, line: str) -> bytes:
+    def reseal(self, direction: str, line: bytes) -> bytes:
         """Open a sealed line with the key shared with its sender, note the text, seal it for the receiver."""
         raise NotImplementedError("your code here: replace this line")

@@ -1,15 +1,13 @@
-"""Write the results into docs/performance.md (between two markers, keeping the prose) and draw the plot."""
+"""Write the results into docs/performance.md (between two markers, keeping the prose) and draw the plot.
+
+matplotlib is imported only to draw the plot, so the benchmark runs (and writes its table) without it.
+"""
 
 import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")  # no display: draw straight to a file
-import matplotlib.pyplot as plt  # noqa: E402
 
 Row = dict[str, Any]
 START, END = "<!-- results:start -->", "<!-- results:end -->"
@@ -76,15 +74,14 @@ def results_block(rows: list[Row], command: str) -> str:
     )
 
 
-def write(rows: list[Row], docs: Path, command: str) -> None:
-    """Replace the results block of docs/performance.md (creating the page if needed) and redraw the plot."""
+def write_page(rows: list[Row], docs: Path, command: str) -> None:
+    """Replace the results block of docs/performance.md, creating the page if needed."""
     docs.mkdir(parents=True, exist_ok=True)
     page = docs / "performance.md"
     text = page.read_text() if page.exists() else f"# Performance\n\n{START}\n{END}\n"
     before, _, rest = text.partition(START)
     _, _, after = rest.partition(END)
     page.write_text(before + results_block(rows, command) + after)
-    plot(rows, docs / "images" / "performance.png")
 
 
 def series(rows: list[Row], scenario: str, key: str) -> dict[str, list[tuple[int, float]]]:
@@ -96,10 +93,26 @@ def series(rows: list[Row], scenario: str, key: str) -> dict[str, list[tuple[int
     return found
 
 
-def plot(rows: list[Row], path: Path) -> None:
-    """Draw burst throughput, stored rate, paced latency and memory per connection, side by side."""
+def plot(rows: list[Row], path: Path) -> bool:
+    """Draw the plot into `path`; return False, drawing nothing, if matplotlib is not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
+    matplotlib.use("Agg")  # no display: draw straight to a file
+    import matplotlib.pyplot as plt
+
     path.parent.mkdir(parents=True, exist_ok=True)
     figure, axes = plt.subplots(1, 4, figsize=(18, 4.2))
+    draw(axes, rows)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return True
+
+
+def draw(axes: Any, rows: list[Row]) -> None:
+    """Draw burst throughput, stored rate, paced latency and memory per connection, side by side."""
     for axis, scenario, key, title in (
         (axes[0], "burst", "deliveries_per_s", "burst: deliveries/s"),
         (axes[1], "burst", "stored_per_s", "burst: stored msgs/s"),
@@ -110,9 +123,6 @@ def plot(rows: list[Row], path: Path) -> None:
         axis.set(title=title, xlabel="clients", xscale="log", yscale="log")
         axis.legend()
     bars(axes[3], rows, "idle", ("rss_per_conn_kib",), "idle: RSS per connection KiB")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 def bars(axis: Any, rows: list[Row], scenario: str, keys: tuple[str, ...], title: str) -> None:

@@ -16,7 +16,7 @@ StageFactory = Callable[..., Stage]
 # The lines are taken from the clients' Wire events: the very bytes an eavesdropper on the network sees.
 
 
-def wire_lines(client: ChatClient, direction: str) -> list[str]:
+def wire_lines(client: ChatClient, direction: str) -> list[bytes]:
     return [e.line for e in list(client.history) if isinstance(e, Wire) and e.direction == direction]
 
 
@@ -59,7 +59,7 @@ def test_guess_the_answer_from_its_length(exercise: Load, stage_factory: StageFa
     for text in sent:
         bob.send(text)
     bob.wait_for(lambda e: isinstance(e, ChatMessage) and len(bob.messages()) == len(sent))
-    says = [json.loads(line) for line in wire_lines(bob, "sent") if '"type": "say"' in line]
+    says = [json.loads(line) for line in wire_lines(bob, "sent") if b'"type": "say"' in line]
     tokens = [say["ciphertext"] for say in says]
     ex = exercise("nb03_eavesdrop")
     assert [ex.guess_from_length(token, ANSWERS) for token in tokens] == sent

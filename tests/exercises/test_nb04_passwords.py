@@ -23,11 +23,11 @@ def word_list() -> list[str]:
     return random.sample(words, SAMPLE)
 
 
-def captured_hello(stage: Stage, name: str) -> str:
+def captured_hello(stage: Stage, name: str) -> bytes:
     """Connect someone and return their hello line, the very bytes an eavesdropper on the network sees."""
     client = stage.client(name)
     sent = [e.line for e in list(client.history) if isinstance(e, Wire) and e.direction == "sent"]
-    return next(line for line in sent if '"type": "hello"' in line)
+    return next(line for line in sent if b'"type": "hello"' in line)
 
 
 def test_name_and_proof_from_a_hello_line(exercise: Load, stage_factory: StageFactory) -> None:

@@ -52,7 +52,7 @@ def test_tamper_say_in_a_live_relay(exercise: Load, stage_factory: Callable[...,
     failures: list[str] = []
 
     def tamper(seen: Captured) -> bytes:
-        line = seen.line.encode()
+        line = seen.line
         if seen.direction != TO_SERVER:
             return line
         try:

@@ -16,7 +16,7 @@ StageFactory = Callable[..., Stage]
 
 def connection_of(relay: Relay, name: str) -> int:
     """Return the relay's connection number that said hello as `name`."""
-    return next(seen.connection for seen in relay.lines(TO_SERVER, '"hello"') if f'"{name}"' in seen.line)
+    return next(seen.connection for seen in relay.lines(TO_SERVER, '"hello"') if f'"{name}"'.encode() in seen.line)
 
 
 def copies(client: ChatClient, text: str, count: int) -> list[ChatMessage]:
@@ -63,7 +63,7 @@ def test_relabel_changes_the_sender_bob_sees(exercise: Load, stage_factory: Stag
     relay = stage.relay()
 
     def tamper(seen: Captured) -> bytes:
-        line = seen.line.encode()
+        line = seen.line
         return bytes(ex.relabel(line, "alice")) if seen.direction == TO_CLIENT else line
 
     relay.tamper = tamper

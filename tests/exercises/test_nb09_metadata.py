@@ -23,7 +23,7 @@ def say_and_wait(person: ChatClient, text: str) -> ChatMessage:
     return event
 
 
-def received_lines(person: ChatClient) -> list[str]:
+def received_lines(person: ChatClient) -> list[bytes]:
     return [e.line for e in list(person.history) if isinstance(e, Wire) and e.direction == "received"]
 
 

@@ -21,7 +21,7 @@ def read_server_log(db_path: str) -> list[tuple[str, str, str]]:
     # END SOLUTION
 
 
-def who_talked_where(lines: list[str]) -> list[tuple[str, str]]:
+def who_talked_where(lines: list[bytes]) -> list[tuple[str, str]]:
     """From captured wire lines, return (room, sender) of every 'message' line, in order; skip everything else."""
     # BEGIN SOLUTION
     seen = []

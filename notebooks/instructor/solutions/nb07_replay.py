@@ -22,7 +22,7 @@ def replay(relay: Relay, seen: Captured, connection: int, times: int = 1) -> Non
     if not 1 <= times <= MAX_REPLAYS:
         raise ValueError(f"times should be 1 to {MAX_REPLAYS}, got {times}")
     for _ in range(times):
-        relay.inject(connection, TO_SERVER, seen.line.encode())
+        relay.inject(connection, TO_SERVER, seen.line)
     # END SOLUTION
 
 

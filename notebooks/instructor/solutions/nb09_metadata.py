@@ -41,7 +41,7 @@ def stored_metadata(db_path: str) -> list[tuple[str, str, str, int]]:
     # END SOLUTION
 
 
-def who_talks_where(lines: list[str]) -> dict[str, list[str]]:
+def who_talks_where(lines: list[bytes]) -> dict[str, list[str]]:
     """From captured wire lines, return {room: senders in the order they first spoke} for every 'message' line."""
     # BEGIN SOLUTION
     rooms: dict[str, list[str]] = {}

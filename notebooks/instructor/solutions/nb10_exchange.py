@@ -12,7 +12,7 @@ from chatkit.lab.relay import TO_CLIENT, TO_SERVER, Captured  # noqa: F401 (your
 from chatkit.protocol import b64, unb64  # noqa: F401
 
 
-def session_key_from_hello(me: Person, line: str) -> bytes:
+def session_key_from_hello(me: Person, line: bytes) -> bytes:
     """Return the session key `me` derives from the other person's hello line (a JSON object with name, public)."""
     # BEGIN SOLUTION
     frame = json.loads(line)
@@ -20,7 +20,7 @@ def session_key_from_hello(me: Person, line: str) -> bytes:
     # END SOLUTION
 
 
-def hello_is_genuine(line: str, trusted_identity: bytes) -> bool:
+def hello_is_genuine(line: bytes, trusted_identity: bytes) -> bool:
     """Return True only if the hello carries `trusted_identity` and its signature over name + 0 byte + public holds."""
     # BEGIN SOLUTION
     frame = json.loads(line)
@@ -68,7 +68,7 @@ class Mallory:
         return (json.dumps(hello) + "\n").encode()
         # END SOLUTION
 
-    def reseal(self, direction: str, line: str) -> bytes:
+    def reseal(self, direction: str, line: bytes) -> bytes:
         """Open a sealed line with the key shared with its sender, note the text, seal it for the receiver."""
         # BEGIN SOLUTION
         alice, bob = self.hellos[TO_SERVER], self.hellos[TO_CLIENT]

@@ -12,7 +12,7 @@ def replay_last_say(relay: Relay) -> int:
     """Send the last 'say' line the relay carried to the server once more, on the same connection; return its number."""
     # BEGIN SOLUTION
     last = relay.lines(TO_SERVER, containing='"say"')[-1]
-    relay.inject(last.connection, TO_SERVER, last.line.encode())
+    relay.inject(last.connection, TO_SERVER, last.line)
     return last.connection
     # END SOLUTION
 
