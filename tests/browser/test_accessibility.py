@@ -17,6 +17,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 from playwright.sync_api import expect
 
@@ -28,7 +29,7 @@ from tests.browser.test_chat_tour import DOCS_IMAGE, FIXTURE, TOUR, publish, sho
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 
 THEMES = ("JupyterLab Light", "JupyterLab Dark", "JupyterLab Dark High Contrast")
-OURS = (".chatkit-chat", ".chatkit-wire", ".chatkit-server-panel")
+OURS = (".chatkit-chat", ".chatkit-wire", ".chatkit-server-panel", ".chatkit-bytediff-widget")
 ALICE = ".chatkit-chat:first-child"  # the fixture shows alice and bob side by side, alice first
 AA = 4.5
 CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text()
@@ -79,18 +80,18 @@ def test_the_checks_catch_the_old_look(page: Any) -> None:
     assert [line.split()[0] for line in violations] == ["color-contrast"], violations
 
 
-def check_theme(notebook: NotebookPage, theme: str) -> None:
+def check_theme(notebook: NotebookPage, theme: str, minimum: int = 100, picture: bool = False) -> None:
     """Switch to a theme; every text in our widgets must reach AA contrast and axe must find nothing."""
     notebook.choose_theme(theme)
     count, faint = too_faint(notebook.page)
-    assert count > 100, f"{theme}: only {count} texts found in the widgets; did the tour render?"
+    assert count >= minimum, f"{theme}: only {count} texts found in the widgets; did the notebook render?"
     assert not faint, f"{theme}: {len(faint)} of {count} texts below {AA}:1:\n" + "\n".join(map(json.dumps, faint))
     passes, violations = axe_violations(notebook.page)
     assert passes > 0, f"{theme}: axe-core ran no rule on the widgets"
     assert not violations, f"{theme}: axe-core found:\n" + "\n".join(violations)
-    if theme == "JupyterLab Dark":
-        picture = shot_two_chats(notebook, "lab-tour-dark.png")
-        publish(notebook, "lab", picture, DOCS_IMAGE.with_name("tour-dark.png"))
+    if picture and theme == "JupyterLab Dark":
+        shot = shot_two_chats(notebook, "lab-tour-dark.png")
+        publish(notebook, "lab", shot, DOCS_IMAGE.with_name("tour-dark.png"))
 
 
 def test_tour_is_readable_in_every_theme(page: Any, lab_server: JupyterServer, server_log: list[JupyterServer]) -> None:
@@ -103,9 +104,47 @@ def test_tour_is_readable_in_every_theme(page: Any, lab_server: JupyterServer, s
         assert not notebook.broken_outputs(), "\n\n".join(notebook.broken_outputs())
         expect(notebook.page.locator(".chatkit-wire:visible")).to_have_count(1)
         for theme in THEMES:
-            check_theme(notebook, theme)
+            check_theme(notebook, theme, picture=True)
     finally:
         notebook.choose_theme(THEMES[0])  # the server keeps the choice: leave it as the other tests expect it
+        lab_server.shut_down_kernels()
+
+
+# Rows the tour may not show: a red problem row (nothing listens on the port) and a byte diff.
+RARE_ROWS = """\
+import socket
+from chatkit.widgets import ByteDiff, ChatWidget
+
+with socket.socket() as probe:  # a free loopback port, closed again: nothing listens there
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+dana = ChatWidget(("127.0.0.1", port), "dana", "no server here", mode="classic")
+diff = ByteDiff(b"attack at dawn!!", b"attack at dusk!!", names=("sent", "tampered"))
+diff.add_class("chatkit-bytediff-widget")
+ipywidgets.VBox([dana, diff])"""
+
+
+def test_rare_rows_are_readable_in_every_theme(
+    page: Any, lab_server: JupyterServer, server_log: list[JupyterServer]
+) -> None:
+    """A problem row and a byte diff: AA contrast and no axe-core violation in every theme."""
+    server_log.append(lab_server)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    cleanup = "from chatkit.widgets import close_all\nclose_all()"
+    nb.cells = [nbformat.v4.new_code_cell("import ipywidgets\n" + RARE_ROWS), nbformat.v4.new_code_cell(cleanup)]
+    path = lab_server.root / "a11y-rare-rows.ipynb"
+    nbformat.write(nb, path)
+    notebook = NotebookPage(page, lab_server, path)
+    try:
+        notebook.open()
+        notebook.run_all_but_cleanup()
+        expect(notebook.page.locator(".chatkit-problem").first).to_be_visible(timeout=ARRIVE_MS)
+        expect(notebook.page.locator(".chatkit-changed").first).to_be_visible()
+        for theme in THEMES:
+            check_theme(notebook, theme, minimum=20)
+    finally:
+        notebook.choose_theme(THEMES[0])
         lab_server.shut_down_kernels()
 
 
