@@ -2,7 +2,8 @@
 # Install the kit and run its whole test suite, on a fresh machine or again on this one:
 #     bash scripts/test.sh            # any arguments go to pytest, e.g.  bash scripts/test.sh -x tests/test_scripts.py
 # Creates .venv (with python3) if it is missing, installs the package with its test extra, makes sure a Chromium
-# is there for the browser tests, then runs pytest from the repository's root.
+# is there for the browser tests, installs axe-core (npm ci in tests/browser) for their accessibility audit, then
+# runs pytest from the repository's root.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

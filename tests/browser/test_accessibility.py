@@ -1,8 +1,9 @@
 """Readable by everyone: the tour's widgets in three themes, an axe-core audit, and a chat by keyboard alone.
 
-- Contrast: every text inside chatkit's widgets (chat widgets, wire view, server panel) is measured from computed
-  styles in the browser (contrast.js) and must reach 4.5:1, WCAG 2.1 AA, in JupyterLab Light, Dark and Dark High
-  Contrast (the high-contrast theme JupyterLab 4 ships).
+- Contrast: every text inside chatkit's widgets (chat widgets, wire view, server panel; a problem row and a byte
+  diff from a small generated notebook) is measured from computed styles in the browser (contrast.js) and must
+  reach 4.5:1, WCAG 2.1 AA, in JupyterLab Light, Dark and Dark High Contrast (the high-contrast theme JupyterLab 4
+  ships). First, both checks are shown to catch the old look that the issue measured.
 - axe-core (pinned in tests/browser/package.json; scripts/test.sh runs `npm ci` for it) audits the same elements and
   must find no violation. JupyterLab's own chrome (menus, toolbars, file browser, the notebook around our outputs)
   is scoped out: it is not ours to fix here, and axe's whole-page rules would judge JupyterLab, not the widgets.
