@@ -66,7 +66,8 @@ def find_npm() -> str:
     if npm is None:
         raise BookError(
             "the book needs npm to fetch the widget renderer, MathJax and Mermaid (expected `npm` on PATH, "
-            "found none): install Node.js (for example `apt-get install npm`), or build with --no-npm"
+            "found none): install Node.js and npm (for example `apt-get install npm`) and build again "
+            "(tarballs already in the cache folder are used without npm)"
         )
     return npm
 
