@@ -16,7 +16,7 @@ from chatkit.book.contents import Chapter, contents_page, navigation, notebook_t
 from chatkit.book.execute import execute_notebook
 from chatkit.book.offline import MATHJAX, MERMAID, REQUIRE, WIDGETS, make_offline, remote_loads, use_local_mermaid
 from chatkit.book.render import render_page
-from chatkit.book.vendor import Package, fetch, unpack
+from chatkit.book.vendor import Package, fetch, packed_name, unpack
 from chatkit.cli import book
 
 WIDGET_STATE = {
@@ -136,6 +136,12 @@ PACKAGE = Package("@scope/renderer", "1.2.3", ("dist/embed.js", "dist/*.woff2", 
 def test_the_tarball_name_is_the_one_npm_pack_writes() -> None:
     assert PACKAGE.tarball == "scope-renderer-1.2.3.tgz"
     assert PACKAGE.spec == "@scope/renderer@1.2.3"
+
+
+def test_the_tarball_name_is_read_from_what_npm_printed() -> None:
+    assert packed_name('[{"filename": "scope-renderer-1.2.3.tgz", "files": []}]', PACKAGE) == PACKAGE.tarball
+    with pytest.raises(BookError, match="to print JSON naming its tarball"):
+        packed_name("npm notice: something else", PACKAGE)
 
 
 def test_unpack_copies_only_what_the_page_needs_into_its_folder(tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ ul { list-style: none; padding: 0; }
 li { margin: 0.4rem 0; }
 .problem { color: #b00020; }"""
 
-NAV_STYLE = "display:flex;gap:1.5rem;padding:0.5rem 0 1rem;font-family:system-ui,sans-serif"
+NAV_STYLE = "display:flex;flex-wrap:wrap;gap:1.5rem;padding:0.5rem 0 1rem;font-family:system-ui,sans-serif"
+NOTE_STYLE = "margin-left:auto;color:var(--jp-ui-font-color1, #1a1a1a)"
+READING_NOTE = "A reading copy: the chat windows show how the run ended. To chat, open the notebook in JupyterLab."
 
 
 @dataclass(frozen=True)
@@ -85,4 +87,5 @@ def navigation(chapters: list[Chapter], index: int) -> str:
     if index + 1 < len(chapters):
         after = chapters[index + 1]
         links.append(f'<a rel="next" href="{html.escape(after.href)}">{html.escape(after.title)} &rarr;</a>')
+    links.append(f'<span style="{NOTE_STYLE}">{READING_NOTE}</span>')
     return f'<nav aria-label="book" style="{NAV_STYLE}">{"".join(links)}</nav>'

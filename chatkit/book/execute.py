@@ -41,7 +41,7 @@ def _chatkit_book_snapshot():
 print(__import__("json").dumps(_chatkit_book_snapshot()))
 del _chatkit_book_snapshot
 """
-CELL_SECONDS = 60  # the notebooks' longest cell takes a few seconds; this is the bound, not the expectation
+CELL_SECONDS = 60  # a bound, far above what any cell of the walkthrough needs
 KERNEL = "python3"
 
 

@@ -85,10 +85,21 @@ def fetch(package: Package, cache: Path) -> Path:
         raise BookError(f"`npm pack {package.spec}` did not finish in {NPM_SECONDS} s") from None
     if done.returncode != 0:
         raise BookError(f"`npm pack {package.spec}` failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
-    packed = cache / json.loads(done.stdout)[0]["filename"]
+    packed = cache / packed_name(done.stdout, package)
     if packed != tarball:
         packed.replace(tarball)
     return tarball
+
+
+def packed_name(printed: str, package: Package) -> str:
+    """Read the tarball's file name from what `npm pack --json` printed."""
+    try:
+        name: str = json.loads(printed)[0]["filename"]
+    except (ValueError, LookupError, TypeError):
+        raise BookError(
+            f"expected `npm pack {package.spec}` to print JSON naming its tarball, got {printed[:200]!r}"
+        ) from None
+    return name
 
 
 def wanted(member: tarfile.TarInfo, package: Package) -> str | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from chatkit.book import BookError, build_book, choose_notebooks
 from chatkit.book.execute import CELL_SECONDS
 
+DESCRIPTION = "Execute the notebooks and write a reading version of them, a static site that opens offline."
 BUILT = 0
 STOPPED_EARLY = 1
 FAILED = 2
@@ -18,7 +19,7 @@ FAILED = 2
 
 def parser() -> argparse.ArgumentParser:
     """Describe the command's arguments."""
-    ask = argparse.ArgumentParser(prog="chatkit book", description=__doc__.splitlines()[0].split(": ", 1)[1])
+    ask = argparse.ArgumentParser(prog="chatkit book", description=DESCRIPTION)
     ask.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="a notebook's path, name or number (02)")
     ask.add_argument("--out", required=True, type=Path, help="the folder the site is written to")
     ask.add_argument("--from", dest="folder", type=Path, default=Path("notebooks"), help="the notebooks' folder")

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from chatkit.book import build_book, choose_notebooks
 from chatkit.book.vendor import PACKAGES, default_cache
+from chatkit.cli import book
 from tests.browser.conftest import missing_browser
 from tests.browser.notebook_page import WIDGET_ERROR
 from tests.nbrun import NOTEBOOKS
@@ -36,8 +36,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("book") / "notebooks"
     shutil.copytree(NOTEBOOKS, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.db*"))
     out = folder.parent / "site"
-    chapters = build_book(choose_notebooks(folder, BOOK), out, say=lambda _: None)
-    assert [chapter.problem for chapter in chapters] == [None, None], "every notebook should run to its end"
+    exit_code = book.main(["--out", str(out), "--from", str(folder), *BOOK])  # as `chatkit book` runs it
+    assert exit_code == book.BUILT, "every notebook should run to its end"
     return out
 
 
