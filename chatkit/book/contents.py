@@ -12,8 +12,14 @@ ul { list-style: none; padding: 0; }
 li { margin: 0.4rem 0; }
 .problem { color: #b00020; }"""
 
-NAV_STYLE = "display:flex;flex-wrap:wrap;gap:1.5rem;padding:0.5rem 0 1rem;font-family:system-ui,sans-serif"
-NOTE_STYLE = "margin-left:auto;color:var(--jp-ui-font-color1, #1a1a1a)"
+# The bar sits in nbconvert's page, so it takes JupyterLab's theme variables (with light fallbacks).
+NAV_STYLE = """<style>
+.chatkit-book-nav { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; padding: 0.75rem 1rem;
+  border-bottom: 1px solid var(--jp-border-color2, #e0e0e0); font-family: var(--jp-ui-font-family, sans-serif);
+  font-size: var(--jp-ui-font-size1, 13px); color: var(--jp-ui-font-color1, #1a1a1a); }
+.chatkit-book-nav a { color: var(--jp-content-link-color, #0b57d0); text-decoration: underline; }
+.chatkit-book-nav .note { margin-left: auto; }
+</style>"""
 READING_NOTE = "A reading copy: the chat windows show how the run ended. To chat, open the notebook in JupyterLab."
 
 
@@ -87,5 +93,5 @@ def navigation(chapters: list[Chapter], index: int) -> str:
     if index + 1 < len(chapters):
         after = chapters[index + 1]
         links.append(f'<a rel="next" href="{html.escape(after.href)}">{html.escape(after.title)} &rarr;</a>')
-    links.append(f'<span style="{NOTE_STYLE}">{READING_NOTE}</span>')
-    return f'<nav aria-label="book" style="{NAV_STYLE}">{"".join(links)}</nav>'
+    links.append(f'<span class="note">{READING_NOTE}</span>')
+    return f'{NAV_STYLE}\n<nav aria-label="book" class="chatkit-book-nav">{"".join(links)}</nav>'
