@@ -15,6 +15,7 @@ from chatkit.book import BookError, choose_notebooks
 from chatkit.book.contents import Chapter, contents_page, navigation, notebook_title
 from chatkit.book.execute import execute_notebook
 from chatkit.book.offline import MATHJAX, MERMAID, REQUIRE, WIDGETS, make_offline, remote_loads, use_local_mermaid
+from chatkit.book.plain import WIDGET_VIEW, without_widget_views
 from chatkit.book.render import render_page
 from chatkit.book.vendor import Package, fetch, packed_name, unpack
 from chatkit.cli import book
@@ -114,7 +115,48 @@ def test_the_rewrites_fail_plainly_when_nbconvert_changes_its_page() -> None:
     with pytest.raises(BookError, match="Mermaid's import"):
         use_local_mermaid("<html><head></head><body></body></html>")
     with pytest.raises(BookError, match="MathJax"):
-        make_offline(f'<head></head><script>(await import("{MERMAID}")).default</script>')
+        make_offline(f'<script src="{REQUIRE}"></script><script>(await import("{MERMAID}")).default</script>')
+
+
+# --- without npm: no scripts, widgets as plain text ---
+
+
+def widget_output(text: str) -> nbformat.NotebookNode:
+    """Make a code cell whose output is a widget view with its plain-text fallback, as the chat widgets give."""
+    cell = code("chat")
+    view = {"version_major": 2, "version_minor": 0, "model_id": "abc"}
+    cell.outputs = [nbformat.v4.new_output("display_data", data={WIDGET_VIEW: view, "text/plain": text})]
+    return cell
+
+
+def test_without_widget_views_keeps_the_plain_text_and_leaves_the_original_alone() -> None:
+    nb = notebook(widget_output("alice in general"), widgets=True)
+    plain = without_widget_views(nb)
+    assert plain.cells[0].outputs[0].data == {"text/plain": "alice in general"}
+    assert "widgets" not in plain.metadata
+    assert WIDGET_VIEW in nb.cells[0].outputs[0].data and "widgets" in nb.metadata
+
+
+def test_a_page_without_npm_loads_no_script_and_shows_the_text() -> None:
+    nb = notebook(
+        markdown("# 02 · Tour\n\n$x^2$\n\n```mermaid\nsequenceDiagram\n    A->>B: hi\n```"),
+        widget_output("alice in general (classic)"),
+        widgets=True,
+    )
+    page = render_page(nb, "02 · Tour", "<nav></nav>", scripts=False)
+    assert "<script src=" not in page and "import(" not in page
+    assert "alice in general (classic)" in page
+    assert "sequenceDiagram" in page and ".jp-Mermaid:not(.jp-RenderedMermaid) { display: block; }" in page
+
+
+def test_the_command_builds_without_npm_when_asked(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    out = tmp_path / "site"
+    assert book.main(["--out", str(out), "--from", str(folder), "--no-npm", "00"]) == book.BUILT
+    assert '<a href="00-start-here.html">00-start-here</a>' in (out / "index.html").read_text()
+    assert (out / "00-start-here.html").is_file() and not (out / "assets").exists()
 
 
 # --- npm tarballs ---

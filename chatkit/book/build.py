@@ -53,10 +53,14 @@ def build_book(
     cache: Path | None = None,
     cell_seconds: int = CELL_SECONDS,
     say: Callable[[str], None] = print,
+    scripts: bool = True,
 ) -> list[Chapter]:
-    """Write the site into out/: assets/, one page per notebook, index.html; return the chapters as they ran."""
+    """Write the site into out/: assets/, one page per notebook, index.html; return the chapters as they ran.
+
+    With scripts=False nothing comes from npm and the pages load no script (widgets as their plain text)."""
     out.mkdir(parents=True, exist_ok=True)
-    vendor_assets(out, cache or default_cache())  # first, so a missing npm fails before minutes of running
+    if scripts:
+        vendor_assets(out, cache or default_cache())  # first, so a missing npm fails before minutes of running
     chapters = plan_chapters(notebooks)
     for index, path in enumerate(notebooks):
         say(f"running {path.name}")
@@ -64,7 +68,7 @@ def build_book(
         if run.problem is not None:
             say(f"{path.name} stopped early: {run.problem}")
             chapters[index] = dataclasses.replace(chapters[index], problem=run.problem)
-        page = render_page(run.nb, chapters[index].title, navigation(chapters, index))
+        page = render_page(run.nb, chapters[index].title, navigation(chapters, index), scripts)
         (out / chapters[index].href).write_text(page, encoding="utf-8")
     (out / "index.html").write_text(contents_page(chapters), encoding="utf-8")
     return chapters

@@ -71,9 +71,10 @@ def replace_once(page: str, old: str, new: str, what: str) -> str:
 
 
 def use_local_mermaid(page: str) -> str:
-    """Load Mermaid's classic build from assets/ first thing in <head>, and use it instead of importing the module."""
+    """Load Mermaid's classic build from assets/ before require.js, and use it instead of importing the module."""
     page = replace_once(page, f'(await import("{MERMAID}")).default', "window.mermaid", "Mermaid's import")
-    return replace_once(page, "<head>", f'<head>\n<script src="{MERMAID}"></script>', "a <head> tag")
+    require = f'<script src="{REQUIRE}"></script>'
+    return replace_once(page, require, f'<script src="{MERMAID}"></script>\n{require}', "require.js's script tag")
 
 
 def use_local_mathjax(page: str) -> str:
@@ -95,10 +96,14 @@ def with_navigation(page: str, navigation: str) -> str:
     return replace_once(page, "<main>", f"<main>\n{navigation}", "a <main> tag")
 
 
-def make_offline(page: str) -> str:
-    """Rewrite a page from nbconvert so that it loads nothing from the network; fail if something still would."""
-    page = use_local_mathjax(use_local_mermaid(page))
+def only_local(page: str) -> str:
+    """Return the page if it loads nothing from the network; fail, naming what it would load, if it does."""
     remote = remote_loads(page)
     if remote:
         raise BookError(f"expected the page to load only local files, but it still loads {remote[:5]}")
     return page
+
+
+def make_offline(page: str) -> str:
+    """Rewrite a page from nbconvert so that it loads nothing from the network; fail if something still would."""
+    return only_local(use_local_mathjax(use_local_mermaid(page)))

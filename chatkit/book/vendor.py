@@ -67,7 +67,7 @@ def find_npm() -> str:
         raise BookError(
             "the book needs npm to fetch the widget renderer, MathJax and Mermaid (expected `npm` on PATH, "
             "found none): install Node.js and npm (for example `apt-get install npm`) and build again "
-            "(tarballs already in the cache folder are used without npm)"
+            "(tarballs already in the cache folder are used without npm), or build with --no-npm (no scripts)"
         )
     return npm
 

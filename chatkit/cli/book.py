@@ -12,6 +12,10 @@ from chatkit.book import BookError, build_book, choose_notebooks
 from chatkit.book.execute import CELL_SECONDS
 
 DESCRIPTION = "Execute the notebooks and write a reading version of them, a static site that opens offline."
+NO_NPM_HELP = (
+    "build without npm: pages with no scripts, each chat window as the plain text it showed when displayed, "
+    "diagrams as their Mermaid source, formulas as TeX"
+)
 BUILT = 0
 STOPPED_EARLY = 1
 FAILED = 2
@@ -25,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--from", dest="folder", type=Path, default=Path("notebooks"), help="the notebooks' folder")
     ask.add_argument("--cache", type=Path, help="where npm tarballs are kept (default: ~/.cache/chatkit/npm)")
     ask.add_argument("--cell-timeout", type=int, default=CELL_SECONDS, help="seconds one cell may run")
+    ask.add_argument("--no-npm", action="store_true", help=NO_NPM_HELP)
     return ask
 
 
@@ -38,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         notebooks = choose_notebooks(args.folder, args.notebooks)
-        chapters = build_book(notebooks, args.out, args.cache, args.cell_timeout, say)
+        chapters = build_book(notebooks, args.out, args.cache, args.cell_timeout, say, scripts=not args.no_npm)
     except BookError as error:
         say(f"chatkit book: {error}")
         return FAILED
