@@ -105,6 +105,13 @@ def test_a_rendered_page_loads_only_local_assets() -> None:
     assert page.index("<main>") < page.index('<nav id="book-nav">') < page.index("<h1")
 
 
+def test_the_navigation_goes_into_nbconvert_main_not_one_a_notebook_shows() -> None:
+    nb = notebook(markdown("# t\n\n<main>a notebook's own main</main>"))
+    page = render_page(nb, "t", '<nav id="book-nav"></nav>')
+    assert page.count('<nav id="book-nav">') == 1
+    assert page.index('<nav id="book-nav">') < page.index("a notebook's own main")
+
+
 def test_make_offline_refuses_a_page_that_still_loads_from_a_cdn() -> None:
     nb = notebook(markdown('# t\n\n<img src="https://images.example/x.png">'))
     with pytest.raises(BookError, match="still loads"):

@@ -70,6 +70,13 @@ def replace_once(page: str, old: str, new: str, what: str) -> str:
     return page.replace(old, new)
 
 
+def replace_first(page: str, old: str, new: str, what: str) -> str:
+    """Replace the first `old`, nbconvert's own (a notebook's HTML may hold another one further down)."""
+    if old not in page:
+        raise BookError(f"expected nbconvert's page to hold {what} ({old!r}), found none")
+    return page.replace(old, new, 1)
+
+
 def use_local_mermaid(page: str) -> str:
     """Load Mermaid's classic build from assets/ before require.js, and use it instead of importing the module."""
     page = replace_once(page, f'(await import("{MERMAID}")).default', "window.mermaid", "Mermaid's import")
@@ -93,7 +100,7 @@ def remote_loads(page: str) -> list[str]:
 
 def with_navigation(page: str, navigation: str) -> str:
     """Put a navigation bar at the top of the page's <main>."""
-    return replace_once(page, "<main>", f"<main>\n{navigation}", "a <main> tag")
+    return replace_first(page, "<main>", f"<main>\n{navigation}", "a <main> tag")
 
 
 def only_local(page: str) -> str:

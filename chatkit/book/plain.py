@@ -12,7 +12,7 @@ import re
 from nbformat import NotebookNode
 
 from chatkit.book.errors import BookError
-from chatkit.book.offline import MATHJAX, MERMAID, REQUIRE, only_local, replace_once
+from chatkit.book.offline import MATHJAX, MERMAID, REQUIRE, only_local, replace_first, replace_once
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MERMAID_MODULE = re.compile(r'<script type="module">(?:(?!</script>).)*?import\("' + re.escape(MERMAID), re.DOTALL)
@@ -44,4 +44,4 @@ def without_scripts(page: str) -> str:
     """Take out the tags that would load require.js, MathJax and Mermaid from assets/, and show diagrams' source."""
     page = replace_once(page, f'<script src="{REQUIRE}"></script>', "", "require.js's script tag")
     page = remove_mermaid_module(MATHJAX_TAG.sub("", page))
-    return only_local(replace_once(page, "</head>", SHOW_DIAGRAM_SOURCE, "a </head> tag"))
+    return only_local(replace_first(page, "</head>", SHOW_DIAGRAM_SOURCE, "a </head> tag"))
