@@ -24,6 +24,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
+from chatkit.book.execute import kernel_environment  # the book runs notebooks in the same environment
+
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
 CELL_SECONDS = 60
@@ -50,15 +52,6 @@ def find_notebooks(root: Path = NOTEBOOKS) -> list[Path]:
     """List every notebook under root (instructor ones too), skipping Jupyter's checkpoint copies."""
     found = sorted(root.rglob("*.ipynb")) if root.is_dir() else []
     return [path for path in found if ".ipynb_checkpoints" not in path.parts]
-
-
-def kernel_environment(ipython_dir: Path) -> dict[str, str]:
-    """Build the kernel's environment: ours, with a private IPython folder and no GUI backends."""
-    env = dict(os.environ)
-    env["IPYTHONDIR"] = str(ipython_dir)
-    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # keeps debugpy's frozen-modules note out of stderr
-    return env
 
 
 def describe(cell: NotebookNode, index: int, problem: str) -> str:
