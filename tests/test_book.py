@@ -308,3 +308,19 @@ def test_the_command_names_the_notebook_it_cannot_find(
 ) -> None:
     assert book.main(["--out", str(tmp_path / "site"), "--from", str(folder), "99"]) == book.FAILED
     assert "'99' to name one notebook" in capsys.readouterr().err
+
+
+def test_the_screen_reader_announcers_are_left_out_of_a_page() -> None:
+    from nbformat import from_dict
+
+    from chatkit.book.announcers import STATE_KEY, without_announcers
+
+    state = {
+        "box": {"model_module": "@jupyter-widgets/controls", "state": {"children": ["IPY_MODEL_log", "IPY_MODEL_say"]}},
+        "log": {"model_module": "@jupyter-widgets/controls", "state": {}},
+        "say": {"model_module": "anywidget", "state": {"_esm": "export default {}"}},
+    }
+    nb = from_dict({"cells": [], "metadata": {"widgets": {STATE_KEY: {"state": state}}}})
+    kept = without_announcers(nb).metadata["widgets"][STATE_KEY]["state"]
+    assert sorted(kept) == ["box", "log"]
+    assert kept["box"]["state"]["children"] == ["IPY_MODEL_log"]

@@ -8,6 +8,7 @@ page loads no script at all and shows each widget's plain text (plain.py).
 from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 
+from chatkit.book.announcers import without_announcers
 from chatkit.book.offline import EXPORTER_SETTINGS, make_offline, with_navigation
 from chatkit.book.plain import without_scripts, without_widget_views
 
@@ -21,5 +22,6 @@ def export(nb: NotebookNode, title: str) -> str:
 
 def render_page(nb: NotebookNode, title: str, navigation: str, scripts: bool = True) -> str:
     """Render an executed notebook as a page that works offline, with the book's navigation bar on top."""
+    nb = without_announcers(nb)
     page = make_offline(export(nb, title)) if scripts else without_scripts(export(without_widget_views(nb), title))
     return with_navigation(page, navigation)
