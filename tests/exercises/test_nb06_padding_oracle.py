@@ -6,6 +6,8 @@ import random
 from collections.abc import Callable
 from types import ModuleType
 
+import pytest
+
 from chatkit.client.events import ChatMessage
 from chatkit.crypto import BadPadding, classic
 from chatkit.lab import Stage
@@ -58,6 +60,7 @@ def test_recover_intermediate_when_the_block_ends_in_02_02(exercise: Load) -> No
     assert ex.recover_intermediate(local_oracle(key), block) == plaintext
 
 
+@pytest.mark.points(3)
 def test_decrypt_token_through_the_live_server(exercise: Load, stage_factory: Callable[..., Stage]) -> None:
     ex = exercise("nb06_padding_oracle")
     stage = stage_factory("classic", padding_oracle=True)
