@@ -62,7 +62,7 @@ class Referee:
 
 def serve(connection: Connection, scene_name: str, options: dict[str, Any]) -> None:
     """Run in the referee's process: set the scene, answer requests until the pipe closes, stop the scene."""
-    from chatkit.course.scenes import SCENES
+    from chatkit.course.scenes import SCENES  # imported here: only the referee's process needs the scenes
 
     scene = SCENES[scene_name](**options)
     try:
@@ -83,5 +83,5 @@ def answer(scene: Any, request: str, arguments: list[Any]) -> dict[str, Any]:
         return {"refused": f"this referee answers no {request!r}"}
     try:
         return {"answer": method(*arguments)}
-    except (TypeError, ValueError) as error:
+    except Exception as error:  # a bad request (wrong arguments, a spent budget) is refused; the referee goes on
         return {"refused": f"{request}: {error}"}

@@ -59,7 +59,7 @@ def stage_factory() -> Iterator[Callable[..., Stage]]:
 
 @pytest.fixture
 def referee() -> Iterator[Callable[..., Referee]]:
-    """Start classic-password referees (a stage whose secret stays in another process), closed after the test."""
+    """Start referees (a scene whose secret stays in another process), closed after the test."""
     started: list[Referee] = []
 
     def make(scene: str = "classic_password", **options: object) -> Referee:
