@@ -6,6 +6,7 @@ A scene's `answer_<request>` methods are the only questions it answers; argument
 
 from typing import Any
 
+from chatkit.course.scenes.eavesdrop import AnswerLengths, ServerLog
 from chatkit.course.scenes.padding import LivePaddingOracle, LocalPaddingOracle
 from chatkit.course.scenes.passwords import ClassicPassword
 from chatkit.course.scenes.ratchet import RatchetTheft
@@ -15,4 +16,6 @@ SCENES: dict[str, Any] = {
     "local_padding_oracle": LocalPaddingOracle,
     "live_padding_oracle": LivePaddingOracle,
     "ratchet_theft": RatchetTheft,
+    "server_log": ServerLog,
+    "answer_lengths": AnswerLengths,
 }
