@@ -6,6 +6,7 @@ A scene's `answer_<request>` methods are the only questions it answers; argument
 
 from typing import Any
 
+from chatkit.course.scenes.bitflip import BitflipInFlight, BitflipToken
 from chatkit.course.scenes.eavesdrop import AnswerLengths, ServerLog
 from chatkit.course.scenes.padding import LivePaddingOracle, LocalPaddingOracle
 from chatkit.course.scenes.passwords import ClassicPassword
@@ -18,4 +19,6 @@ SCENES: dict[str, Any] = {
     "ratchet_theft": RatchetTheft,
     "server_log": ServerLog,
     "answer_lengths": AnswerLengths,
+    "bitflip_token": BitflipToken,
+    "bitflip_in_flight": BitflipInFlight,
 }
