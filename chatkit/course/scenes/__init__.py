@@ -8,6 +8,7 @@ from typing import Any
 
 from chatkit.course.scenes.bitflip import BitflipInFlight, BitflipToken
 from chatkit.course.scenes.eavesdrop import AnswerLengths, ServerLog
+from chatkit.course.scenes.exchange import UnsignedMeeting
 from chatkit.course.scenes.padding import LivePaddingOracle, LocalPaddingOracle
 from chatkit.course.scenes.passwords import ClassicPassword
 from chatkit.course.scenes.ratchet import RatchetTheft
@@ -21,4 +22,5 @@ SCENES: dict[str, Any] = {
     "answer_lengths": AnswerLengths,
     "bitflip_token": BitflipToken,
     "bitflip_in_flight": BitflipInFlight,
+    "unsigned_meeting": UnsignedMeeting,
 }
