@@ -65,6 +65,7 @@ def grade_all(submissions: list[Submission], checks: list[Check], settings: Sett
     """Grade every submission, `settings.jobs` at a time, printing a line as each one finishes."""
 
     def grade(submission: Submission) -> Graded:
+        """Grade one submission and say so."""
         graded = grade_one(submission, checks, settings)
         print(f"{graded.student}: {graded.total:g} points ({graded.status})", flush=True)
         return graded
@@ -83,8 +84,8 @@ def write_reports(graded: list[Graded], checks: list[Check], settings: Settings)
         write_results(place / "results.json", each)
 
 
-def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
-    """Read the command line."""
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command line's parser."""
     parser = argparse.ArgumentParser(
         prog="chatkit grade", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -93,15 +94,17 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
     parser.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds a submission's checks may take (600)")
     parser.add_argument("--exercises", help="grade only these exercises, comma-separated (default: all)")
-    parser.add_argument(
-        "--hidden", type=Path, help="a folder of hidden checks, test_NAME_hidden.py (default: the kit's)"
-    )
+    parser.add_argument("--hidden", type=Path, help="hidden checks: a folder of test_NAME_hidden.py")
     parser.add_argument("--gradescope", action="store_true", help="also write Gradescope's results.json")
     parser.add_argument("--one", action="store_true", help="SUBMISSIONS is a single student's submission")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
+    """Read the command line."""
+    args = build_parser().parse_args(argv)
     hidden = args.hidden or default_hidden_checks()
-    settings = Settings(args.out, max(1, args.jobs), args.timeout, hidden, args.gradescope, args.one)
-    return args, settings
+    return args, Settings(args.out, max(1, args.jobs), args.timeout, hidden, args.gradescope, args.one)
 
 
 def main(argv: list[str] | None = None) -> int:

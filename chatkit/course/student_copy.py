@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from chatkit.course.home import MARKER, CourseError
+from chatkit.course.home import MARKER, CourseError, Home
 from chatkit.course.layout import student_files
 from chatkit.course.material import TEMPLATES, instructor_checkout, material_root
 from chatkit.course.stubs import BEGIN, stale_stubs, write_stubs
@@ -90,18 +90,26 @@ def run(args: argparse.Namespace) -> int:
     checkout = instructor_checkout()
     if (args.stubs or args.check) and checkout is None:
         raise CourseError("--stubs and --check work in the kit's repository only (where the solutions are)")
-    if checkout is not None and (args.check or args.out):
-        stale = stale_stubs(checkout)
-        for path in stale:
-            print(f"out of date: {path.relative_to(checkout.root)} (run chatkit student-copy --stubs)")
-        if stale:
-            return EXIT_STALE
+    if checkout is not None and (args.check or args.out) and report_stale(checkout):
+        return EXIT_STALE
     if args.stubs and checkout is not None:
         for path in write_stubs(checkout):
             print(f"wrote {path.relative_to(checkout.root)}")
     if args.out:
         print(f"student copy: {len(write_copy(args.out))} files written to {args.out}")
-        if args.git:
-            make_repository(args.out)
-            print(f"{args.out} is a git repository with one commit")
+    if args.out and args.git:
+        make_repository(args.out)
+        print(f"{args.out} is a git repository with one commit")
     return EXIT_OK
+
+
+def report_stale(checkout: Home) -> bool:
+    """Print every stub that is out of date; return whether there was one (a copy is never made from those)."""
+    stale = stale_stubs(checkout)
+    for path in stale:
+        print(f"out of date: {path.relative_to(checkout.root)} (run chatkit student-copy --stubs)")
+    return bool(stale)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

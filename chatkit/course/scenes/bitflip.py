@@ -60,6 +60,7 @@ class BitflipInFlight(OneJudgement):
         return None if seen.direction == TO_SERVER and b'"type": "say"' in seen.line else seen.line
 
     def answer_captured(self) -> dict[str, Any]:
+        """Return Alice's held-back say line, the amount it says and the amount wanted."""
         return {"line": self.held.line.decode("latin-1"), "amount": self.amount, "wanted": self.wanted}
 
     def answer_deliver(self, line: str) -> str | None:

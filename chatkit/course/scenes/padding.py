@@ -24,6 +24,7 @@ class LocalPaddingOracle(OneJudgement):
         self.queries = 0
 
     def answer_block(self) -> str:
+        """Return the block whose intermediate bytes the check must find."""
         return base64.b64encode(self.block).decode()
 
     def answer_oracle(self, iv: str, block: str) -> bool:
@@ -64,6 +65,7 @@ class LivePaddingOracle(OneJudgement):
         return self.oracle(base64.b64decode(iv), base64.b64decode(block))
 
     def answer_judge(self, text: str) -> bool:
+        """Say whether `text` is what Alice said."""
         self.judge_once()
         return text == self.secret
 

@@ -34,4 +34,5 @@ class RatchetTheft(OneJudgement):
 
 
 def b64(data: bytes) -> str:
+    """Return bytes as base64 text, the way they cross the referee's pipe."""
     return base64.b64encode(data).decode()
