@@ -29,7 +29,10 @@ class BuildWithMaterial(build_py):
     """Build the package, then copy the student material into chatkit/course/material/."""
 
     def run(self) -> None:
+        """Build as usual; unless this is an editable install (which reads the checkout), add the material."""
         super().run()
+        if getattr(self, "editable_mode", False):
+            return
         material = Path(self.build_lib) / "chatkit" / "course" / "material"
         for relative in student_files():
             target = material / relative

@@ -103,7 +103,10 @@ def test_full_marks_zero_and_a_share(tmp_path: Path) -> None:
     hand_in(submissions, "ada", solutions(*QUICK))
     hand_in(submissions, "bo", {name: (STUBS / f"{name}.py").read_text() for name in QUICK})
     hand_in(submissions, "cy", {"nb00_warmup": HALF_DONE})
+    (submissions / "dan").mkdir()
+    (submissions / "dan" / "notes.txt").write_text("I ran out of time")
     rows = grade(submissions, tmp_path / "out", "--exercises", ",".join(QUICK), "--gradescope")
+    assert (rows["dan"]["status"], rows["dan"]["total"]) == ("no exercise files found", "0")
     assert [rows[s]["total"] for s in ("ada", "bo", "cy")] == ["10", "0", "2"]
     assert rows["ada"]["out_of"] == "10" and rows["ada"]["nb00_warmup"] == "6" and rows["ada"]["nb01_framing"] == "4"
     assert (rows["cy"]["nb00_warmup"], rows["cy"]["nb01_framing"]) == ("2", "0")
