@@ -37,10 +37,13 @@ class Referee:
 
     def ask(self, request: str, *arguments: Any) -> Any:
         """Send one request and return the referee's answer."""
-        self.connection.send_bytes(json.dumps([request, list(arguments)]).encode())
-        if not self.connection.poll(ANSWER_SECONDS):
-            raise RefereeError(f"the referee gave no answer to {request!r} within {ANSWER_SECONDS} s")
-        answer = json.loads(self.connection.recv_bytes())
+        try:
+            self.connection.send_bytes(json.dumps([request, list(arguments)]).encode())
+            if not self.connection.poll(ANSWER_SECONDS):
+                raise RefereeError(f"the referee gave no answer to {request!r} within {ANSWER_SECONDS} s")
+            answer = json.loads(self.connection.recv_bytes())
+        except (EOFError, OSError) as error:
+            raise RefereeError(f"the referee stopped before answering {request!r} (its error is above)") from error
         if "refused" in answer:
             raise RefereeError(answer["refused"])
         return answer["answer"]
