@@ -76,6 +76,25 @@ def precompute(words):
 def look_up(table, hello_line):
     return ask_the_judge_for_every_word(list(table))
 """
+FORGER = """import chatkit.course.outcomes as outcomes
+
+real_record = outcomes.record
+
+
+def forged_record(config, entry):
+    real_record(config, {**entry, "outcome": "passed"} if "outcome" in entry else entry)
+
+
+outcomes.record = forged_record
+
+
+def greeting(name):
+    raise NotImplementedError
+
+
+def as_line(text):
+    raise NotImplementedError
+"""
 
 
 def hand_in(submissions: Path, student: str, files: dict[str, str]) -> None:
@@ -146,6 +165,13 @@ def test_the_environment_variable_bypass_scores_zero(tmp_path: Path) -> None:
     hand_in(submissions, "eve", {name: BYPASS + (STUBS / f"{name}.py").read_text() for name in QUICK})
     rows = grade(submissions, tmp_path / "out", "--exercises", ",".join(QUICK))
     assert rows["eve"]["total"] == "0"
+
+
+def test_a_forged_result_is_flagged_for_a_person_to_check(tmp_path: Path) -> None:
+    submissions = tmp_path / "submissions"
+    hand_in(submissions, "forger", {"nb00_warmup": FORGER})
+    rows = grade(submissions, tmp_path / "out", "--exercises", "nb00_warmup")
+    assert rows["forger"]["status"].startswith("graded, but check by hand"), rows  # docs/grading.md: the limits
 
 
 def test_the_gc_cheat_is_real_where_the_secret_shares_its_process(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from chatkit.course.home import CourseError
 from chatkit.course.marks import Check, Graded, Outcome, exercises_of, read_outcomes
 from chatkit.course.material import default_hidden_checks
 from chatkit.course.report import safe_name, write_csv, write_feedback
-from chatkit.course.run import collect_checks, prepare_copy, run_pytest, test_files
+from chatkit.course.run import Run, collect_checks, prepare_copy, run_pytest, test_files
 from chatkit.course.submissions import Submission, exercise_files, find_submissions, unpack
 
 EXIT_OK, EXIT_REFUSED = 0, 2
@@ -49,11 +49,19 @@ def grade_one(submission: Submission, checks: list[Check], settings: Settings) -
             )
         copy = prepare_copy(Path(scratch) / "copy", files, settings.hidden)
         outcomes_file = Path(scratch) / "outcomes.jsonl"
-        finished, seconds = run_pytest(copy, test_files(copy, exercises), outcomes_file, settings.timeout)
-        unfinished = "did not finish" if finished else "not run: the time limit was reached"
+        run = run_pytest(copy, test_files(copy, exercises), outcomes_file, settings.timeout)
+        unfinished = "did not finish" if run.finished else "not run: the time limit was reached"
         outcomes = [missing(o, files) for o in read_outcomes(outcomes_file, checks, unfinished)]
-    status = "graded" if finished else f"timed out after {settings.timeout:g} s"
-    return Graded(submission.student, status, outcomes, seconds)
+    return Graded(submission.student, status_of(run, outcomes, settings.timeout), outcomes, run.seconds)
+
+
+def status_of(run: Run, outcomes: list[Outcome], timeout: float) -> str:
+    """Say how grading went; flag a run whose exit code disagrees with its outcomes (a sign of tampering)."""
+    if not run.finished:
+        return f"timed out after {timeout:g} s"
+    if (run.exit_code == 0) != all(outcome.passed for outcome in outcomes):
+        return "graded, but check by hand: pytest's exit code disagrees with the outcomes"
+    return "graded"
 
 
 def missing(outcome: Outcome, files: dict[str, Path]) -> Outcome:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from chatkit.course.home import CourseError
@@ -40,8 +41,17 @@ def test_files(copy: Path, exercises: list[str]) -> list[str]:
     ]
 
 
-def run_pytest(copy: Path, arguments: list[str], outcomes: Path, seconds: float) -> tuple[bool, float]:
-    """Run pytest in the copy with the outcomes plugin; return (finished within `seconds`, how long it took)."""
+@dataclass(frozen=True)
+class Run:
+    """How a pytest run ended: within its time limit or not, its exit code, how long it took."""
+
+    finished: bool
+    exit_code: int
+    seconds: float
+
+
+def run_pytest(copy: Path, arguments: list[str], outcomes: Path, seconds: float) -> Run:
+    """Run pytest in the copy with the outcomes plugin, stopping it (and all it started) after `seconds`."""
     command = [sys.executable, "-m", "pytest", *arguments, "-q", "--no-header", "--tb=short", "--color=no"]
     command += ["-p", "no:cacheprovider", "-p", "chatkit.course.outcomes", "--outcomes", str(outcomes)]
     environment = {key: value for key, value in os.environ.items() if key not in DROPPED_VARIABLES}
@@ -55,8 +65,8 @@ def run_pytest(copy: Path, arguments: list[str], outcomes: Path, seconds: float)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)  # the checks, and any referee or server they started
             process.wait(timeout=30)
-            return False, time.monotonic() - started
-    return True, time.monotonic() - started
+            return Run(False, process.returncode, time.monotonic() - started)
+    return Run(True, process.returncode, time.monotonic() - started)
 
 
 def collect_checks(scratch: Path, exercises: list[str] | None, hidden: Path | None, seconds: float) -> list[Check]:
