@@ -124,15 +124,17 @@ def test_full_marks_zero_and_a_share(tmp_path: Path) -> None:
     hand_in(submissions, "cy", {"nb00_warmup": HALF_DONE})
     (submissions / "dan").mkdir()
     (submissions / "dan" / "notes.txt").write_text("I ran out of time")
+    (submissions / "eve.zip").write_bytes(b"not a zip file")
     rows = grade(submissions, tmp_path / "out", "--exercises", ",".join(QUICK), "--gradescope")
     assert (rows["dan"]["status"], rows["dan"]["total"]) == ("no exercise files found", "0")
+    assert rows["eve"]["status"].startswith("could not be graded") and rows["eve"]["total"] == "0"
     assert [rows[s]["total"] for s in ("ada", "bo", "cy")] == ["10", "0", "2"]
     assert rows["ada"]["out_of"] == "10" and rows["ada"]["nb00_warmup"] == "6" and rows["ada"]["nb01_framing"] == "4"
     assert (rows["cy"]["nb00_warmup"], rows["cy"]["nb01_framing"]) == ("2", "0")
     feedback = (tmp_path / "out" / "feedback" / "cy.txt").read_text()
     assert "passed  greeting uses the name" in feedback and "no file handed in" in feedback
     assert "a hidden check" in feedback and "empty text" not in feedback  # hidden checks say nothing of themselves
-    for student, total in (("ada", 10), ("bo", 0), ("cy", 2)):
+    for student, total in (("ada", 10), ("bo", 0), ("cy", 2), ("eve", 0)):
         results = json.loads((tmp_path / "out" / "gradescope" / student / "results.json").read_text())
         jsonschema.validate(results, SCHEMA)
         assert results["score"] == total == sum(test["score"] for test in results["tests"])

@@ -10,6 +10,7 @@ Writes DIR/grades.csv, DIR/feedback/<student>.txt and, with --gradescope, result
 
 import argparse
 import tempfile
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +74,12 @@ def grade_all(submissions: list[Submission], checks: list[Check], settings: Sett
     """Grade every submission, `settings.jobs` at a time, printing a line as each one finishes."""
 
     def grade(submission: Submission) -> Graded:
-        """Grade one submission and say so."""
-        graded = grade_one(submission, checks, settings)
+        """Grade one submission and say so; one that cannot be read gets a row that says why."""
+        try:
+            graded = grade_one(submission, checks, settings)
+        except (CourseError, zipfile.BadZipFile, OSError) as error:
+            failed = [Outcome(check, False, "not graded") for check in checks]
+            graded = Graded(submission.student, f"could not be graded: {error}", failed)
         print(f"{graded.student}: {graded.total:g} points ({graded.status})", flush=True)
         return graded
 
