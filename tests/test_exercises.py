@@ -1,4 +1,8 @@
-"""The exercises work in both directions: every check passes on the solutions and fails on the untouched stubs."""
+"""The exercises work in both directions: every check passes on the solutions and fails on the untouched stubs.
+
+The solutions are chosen with pytest's --solutions (read once, before any exercise is loaded); an exercise file that
+sets CHATKIT_EXERCISES changes nothing.
+"""
 
 import os
 import re
@@ -16,10 +20,8 @@ MIN_EXERCISE_TESTS = 30
 def run_exercise_tests(solutions: bool) -> subprocess.CompletedProcess[str]:
     """Run pytest on tests/exercises in a fresh Python, against the solutions or the students' stubs."""
     environment = {key: value for key, value in os.environ.items() if key != "CHATKIT_EXERCISES"}
-    if solutions:
-        environment["CHATKIT_EXERCISES"] = "solutions"
     command = [sys.executable, "-m", "pytest", str(EXERCISE_TESTS), "-q", "--no-header", "--tb=no", "-rA"]
-    command += ["-p", "no:cacheprovider", "-o", "addopts="]
+    command += ["-p", "no:cacheprovider", "-o", "addopts=", *(["--solutions"] if solutions else [])]
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600, env=environment)
 
 

@@ -1,7 +1,10 @@
-"""Checks for notebook 03's exercises against a live classic stage (random names, texts and password each run)."""
+"""Checks for notebook 03's exercises against a live classic stage (random names, texts and password each run).
+
+The secret text and Bob's answers stay in referee processes (chatkit.course.referee): the student's code gets only
+what an eavesdropper has, the server's database file and the lines on the wire.
+"""
 
 import base64
-import json
 import random
 import secrets
 from collections.abc import Callable
@@ -9,9 +12,11 @@ from types import ModuleType
 
 from chatkit.client import ChatClient
 from chatkit.client.events import ChatMessage, Wire
+from chatkit.course.referee import Referee
 from chatkit.lab import Stage
 
 Load = Callable[[str], ModuleType]
+Referees = Callable[..., Referee]
 StageFactory = Callable[..., Stage]
 # The lines are taken from the clients' Wire events: the very bytes an eavesdropper on the network sees.
 
@@ -20,17 +25,10 @@ def wire_lines(client: ChatClient, direction: str) -> list[bytes]:
     return [e.line for e in list(client.history) if isinstance(e, Wire) and e.direction == direction]
 
 
-ANSWERS = ["yes", "no, sorry, I am busy tonight", "maybe later this week, if the weather holds up"]
-
-
-def test_read_server_log_finds_the_plaintext(exercise: Load, stage_factory: StageFactory) -> None:
-    stage = stage_factory("classic")
-    name, room, text = f"u{secrets.token_hex(3)}", f"r{secrets.token_hex(3)}", f"secret {secrets.token_hex(8)}"
-    person = stage.client(name, room=room)
-    person.send(text)
-    person.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == text)
-    stage.server.log.flush()
-    assert (room, name, text) in exercise("nb03_eavesdrop").read_server_log(stage.server.db_path)
+def test_read_server_log_finds_the_plaintext(exercise: Load, referee: Referees) -> None:
+    judge = referee("server_log")  # the secret was said in the referee's process; its server's file is on disk
+    rows = exercise("nb03_eavesdrop").read_server_log(judge.ask("database"))
+    assert judge.ask("judge", [list(row) for row in rows]), "the secret's (room, sender, text) is not among the rows"
 
 
 def test_who_talked_where_from_the_wire(exercise: Load, stage_factory: StageFactory) -> None:
@@ -52,14 +50,9 @@ def test_classic_token_length_predicts_the_wire(exercise: Load) -> None:
         assert ex.classic_token_length(text) == len(base64.b64decode(classic.encrypt(secrets.token_bytes(32), text)))
 
 
-def test_guess_the_answer_from_its_length(exercise: Load, stage_factory: StageFactory) -> None:
-    stage = stage_factory("classic")
-    bob = stage.client("bob")
-    sent = [random.choice(ANSWERS) for _ in range(4)]
-    for text in sent:
-        bob.send(text)
-    bob.wait_for(lambda e: isinstance(e, ChatMessage) and len(bob.messages()) == len(sent))
-    says = [json.loads(line) for line in wire_lines(bob, "sent") if b'"type": "say"' in line]
-    tokens = [say["ciphertext"] for say in says]
+def test_guess_the_answer_from_its_length(exercise: Load, referee: Referees) -> None:
+    judge = referee("answer_lengths")  # Bob's answers stay in the referee's process: only the ciphertexts come here
+    captured = judge.ask("tokens")
     ex = exercise("nb03_eavesdrop")
-    assert [ex.guess_from_length(token, ANSWERS) for token in tokens] == sent
+    guesses = [ex.guess_from_length(token, captured["candidates"]) for token in captured["tokens"]]
+    assert judge.ask("judge", guesses), "these are not Bob's answers"

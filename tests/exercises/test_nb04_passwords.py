@@ -1,4 +1,8 @@
-"""Checks for notebook 04 against live classic stages whose password is drawn at random from the word list."""
+"""Checks for notebook 04 against live classic stages whose password is drawn at random from the word list.
+
+Each stage runs in a referee process (chatkit.course.referee): this process, where the student's code runs, only
+ever holds the captured hello line, never the password; the referee judges the student's answer once.
+"""
 
 import random
 import secrets
@@ -6,54 +10,56 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from chatkit.client.events import Wire
-from chatkit.lab import Stage
+import pytest
+
+from chatkit.course.home import find_home
+from chatkit.course.referee import Referee
 
 Load = Callable[[str], ModuleType]
-StageFactory = Callable[..., Stage]
-WORDS_FILE = Path(__file__).resolve().parents[2] / "notebooks" / "data" / "passwords.txt"
-
-
+Referees = Callable[..., Referee]
 SAMPLE = 150  # a random part of the list keeps each check to a few seconds; the notebook runs the whole list
 
 
 def word_list() -> list[str]:
-    lines = WORDS_FILE.read_text().splitlines()
+    lines = (find_home(Path(__file__).parent).data / "passwords.txt").read_text().splitlines()
     words = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     return random.sample(words, SAMPLE)
 
 
-def captured_hello(stage: Stage, name: str) -> bytes:
-    """Connect someone and return their hello line, the very bytes an eavesdropper on the network sees."""
-    client = stage.client(name)
-    sent = [e.line for e in list(client.history) if isinstance(e, Wire) and e.direction == "sent"]
-    return next(line for line in sent if b'"type": "hello"' in line)
+def captured_hello(referee: Referee, name: str) -> bytes:
+    """Connect someone on the referee's stage and return their hello line, as an eavesdropper captures it."""
+    return str(referee.ask("hello", name)).encode()
 
 
-def test_name_and_proof_from_a_hello_line(exercise: Load, stage_factory: StageFactory) -> None:
-    stage = stage_factory("classic")
+def test_name_and_proof_from_a_hello_line(exercise: Load, referee: Referees) -> None:
     name = f"u{secrets.token_hex(4)}"
-    found_name, proof = exercise("nb04_passwords").name_and_proof(captured_hello(stage, name))
+    found_name, proof = exercise("nb04_passwords").name_and_proof(captured_hello(referee(), name))
     assert found_name == name and len(proof) >= 44
 
 
-def test_recover_the_password_from_one_line(exercise: Load, stage_factory: StageFactory) -> None:
+@pytest.mark.points(2)
+def test_recover_the_password_from_one_line(exercise: Load, referee: Referees) -> None:
     words = word_list()
-    stage = stage_factory("classic", password=secrets.choice(words))
-    line = captured_hello(stage, f"u{secrets.token_hex(4)}")
-    assert exercise("nb04_passwords").recover_password(line, words) == stage.password
+    judge = referee(words=words)
+    line = captured_hello(judge, f"u{secrets.token_hex(4)}")
+    assert judge.ask("judge", exercise("nb04_passwords").recover_password(line, words)), "not the room's password"
 
 
-def test_a_password_not_in_the_list_gives_none(exercise: Load, stage_factory: StageFactory) -> None:
-    stage = stage_factory("classic")  # a random passphrase, not in any list
-    line = captured_hello(stage, "alice")
-    assert exercise("nb04_passwords").recover_password(line, word_list()[:40]) is None
+def test_a_password_not_in_the_list_gives_none(exercise: Load, referee: Referees) -> None:
+    words = word_list()[:40]
+    ex = exercise("nb04_passwords")
+    listed = referee(words=words)  # first a password that is in the list: a function that always says None fails
+    assert listed.ask("judge", ex.recover_password(captured_hello(listed, "bob"), words)), "not the room's password"
+    line = captured_hello(referee(), "alice")  # a random passphrase, not in any list
+    assert ex.recover_password(line, words) is None
 
 
-def test_one_table_opens_two_deployments(exercise: Load, stage_factory: StageFactory) -> None:
+@pytest.mark.points(2)
+def test_one_table_opens_two_deployments(exercise: Load, referee: Referees) -> None:
     words = word_list()
     ex = exercise("nb04_passwords")
     table = ex.precompute(words)
     for _ in range(2):
-        stage = stage_factory("classic", password=secrets.choice(words))
-        assert ex.look_up(table, captured_hello(stage, f"u{secrets.token_hex(4)}")) == stage.password
+        judge = referee(words=words)
+        found = ex.look_up(table, captured_hello(judge, f"u{secrets.token_hex(4)}"))
+        assert judge.ask("judge", found), "the table gave a word that is not the deployment's password"

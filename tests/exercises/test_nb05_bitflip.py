@@ -1,17 +1,20 @@
-"""Checks for notebook 05's bit-flipping exercises (random keys, amounts and offsets each run)."""
+"""Checks for notebook 05's bit-flipping exercises (random keys, amounts and offsets each run).
+
+The keys stay in referee processes (chatkit.course.referee): the student's code gets the token or the captured
+line, and the referee says what the changed one decrypts to.
+"""
 
 import os
-import random
 from collections.abc import Callable
 from types import ModuleType
 
 import pytest
 
-from chatkit.client.events import ChatMessage
+from chatkit.course.referee import Referee
 from chatkit.crypto import classic
-from chatkit.lab import TO_SERVER, Captured, Stage
 
 Load = Callable[[str], ModuleType]
+Referees = Callable[..., Referee]
 
 
 def test_xor_byte_by_byte(exercise: Load) -> None:
@@ -23,14 +26,14 @@ def test_xor_byte_by_byte(exercise: Load) -> None:
         ex.xor(a, b[:5])
 
 
-def test_retarget_changes_only_the_chosen_bytes(exercise: Load) -> None:
+def test_retarget_changes_only_the_chosen_bytes(exercise: Load, referee: Referees) -> None:
     ex = exercise("nb05_bitflip")
-    rng = random.Random()
-    key, amount, wanted = os.urandom(32), rng.randint(10, 99), rng.randint(10, 99)
-    token = classic.encrypt(key, f"pay {amount} euros to carol, ok")
-    forged = ex.retarget(token, 4, str(amount).encode(), str(wanted).encode())
-    assert classic.decrypt(key, forged) == f"pay {wanted} euros to carol, ok"
-    assert forged[24:] == token[24:]  # the ciphertext blocks after the IV are untouched
+    judge = referee("bitflip_token")  # the key stays in the referee's process: here there is only the token
+    given = judge.ask("token")
+    forged = ex.retarget(given["token"], 4, given["amount"].encode(), given["wanted"].encode())
+    verdict = judge.ask("judge", forged)
+    assert verdict["says_wanted"], "the forged token does not decrypt to the wanted amount"
+    assert verdict["same_blocks"], "the ciphertext blocks after the IV should be untouched"
 
 
 def test_retarget_refuses_what_the_iv_cannot_reach(exercise: Load) -> None:
@@ -42,29 +45,10 @@ def test_retarget_refuses_what_the_iv_cannot_reach(exercise: Load) -> None:
         ex.retarget(token, 0, b"ab", b"xyz")
 
 
-def test_tamper_say_in_a_live_relay(exercise: Load, stage_factory: Callable[..., Stage]) -> None:
+def test_tamper_say_in_a_live_relay(exercise: Load, referee: Referees) -> None:
     ex = exercise("nb05_bitflip")
-    rng = random.Random()
-    stage = stage_factory("classic")
-    relay = stage.relay()
-    amount, wanted = str(rng.randint(10, 99)).encode(), str(rng.randint(10, 99)).encode()
-
-    failures: list[str] = []
-
-    def tamper(seen: Captured) -> bytes:
-        line = seen.line
-        if seen.direction != TO_SERVER:
-            return line
-        try:
-            return bytes(ex.tamper_say(line, 4, amount, wanted))
-        except Exception as error:  # pass the line on unchanged and report below, not in the relay's thread
-            failures.append(f"tamper_say raised {error!r} on {line!r}")
-            return line
-
-    relay.tamper = tamper
-    alice, bob = stage.client("alice", via=relay), stage.client("bob")
-    alice.send(f"pay {amount.decode()} to carol")
-    got = bob.wait_for(lambda e: isinstance(e, ChatMessage) and e.sender == "alice", timeout=5)
-    assert not failures, failures[0]
-    assert isinstance(got, ChatMessage)
-    assert got.text == f"pay {wanted.decode()} to carol"
+    judge = referee("bitflip_in_flight")  # the room's key stays there; its relay holds Alice's say line back
+    captured = judge.ask("captured")
+    line, amount, wanted = captured["line"].encode("latin-1"), captured["amount"], captured["wanted"]
+    changed = bytes(ex.tamper_say(line, 4, amount.encode(), wanted.encode()))
+    assert judge.ask("deliver", changed.decode("latin-1")) == f"pay {wanted} to carol", "Bob did not read the change"

@@ -1,28 +1,33 @@
-"""Checks for notebook 06's padding-oracle exercises: a local oracle with a random key, then the live server."""
+"""Checks for notebook 06's padding-oracle exercises: a local oracle with a random key, then the live server.
+
+The keys and Alice's secret stay in referee processes (chatkit.course.referee): here, where the student's code
+runs, the oracle is only a question sent to the referee, as an attacker only gets the server's answers.
+"""
 
 import base64
 import os
-import random
 from collections.abc import Callable
 from types import ModuleType
 
-from chatkit.client.events import ChatMessage
-from chatkit.crypto import BadPadding, classic
-from chatkit.lab import Stage
-from chatkit.lab.oracle import QUERIES_PER_BLOCK, PaddingOracle, lift_rate_limit
+import pytest
+
+from chatkit.course.referee import Referee
+from chatkit.lab.oracle import QUERIES_PER_BLOCK
 
 Load = Callable[[str], ModuleType]
+Referees = Callable[..., Referee]
+Oracle = Callable[[bytes, bytes], bool]
 
 
-def local_oracle(key: bytes) -> Callable[[bytes, bytes], bool]:
-    """An oracle in this process: True if IV || block decrypts to valid padding under `key`."""
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def oracle_of(referee: Referee) -> Oracle:
+    """Return an oracle(iv, block) -> bool that asks the referee, which holds the key."""
 
     def oracle(iv: bytes, block: bytes) -> bool:
-        try:
-            classic.unpad(classic.cbc_decrypt_raw(key, iv, block))
-        except BadPadding:
-            return False
-        return True
+        return bool(referee.ask("oracle", b64(iv), b64(block)))
 
     return oracle
 
@@ -35,38 +40,26 @@ def test_iv_tail_sets_the_padding(exercise: Load) -> None:
     assert bytes(a ^ b for a, b in zip(intermediate, tail, strict=True)) == bytes([6] * 5)
 
 
-def test_recover_intermediate_within_budget(exercise: Load) -> None:
+def test_recover_intermediate_within_budget(exercise: Load, referee: Referees) -> None:
     ex = exercise("nb06_padding_oracle")
-    key, block = os.urandom(32), os.urandom(16)
-    asked = 0
-    oracle = local_oracle(key)
-
-    def counting(iv: bytes, ciphertext: bytes) -> bool:
-        nonlocal asked
-        asked += 1
-        return oracle(iv, ciphertext)
-
-    assert ex.recover_intermediate(counting, block) == classic.cbc_decrypt_raw(key, bytes(16), block)
-    assert asked <= QUERIES_PER_BLOCK + 16
+    judge = referee("local_padding_oracle")
+    block = base64.b64decode(judge.ask("block"))
+    verdict = judge.ask("judge", b64(ex.recover_intermediate(oracle_of(judge), block)))
+    assert verdict["right"], "these are not the block's intermediate bytes"
+    assert verdict["queries"] <= QUERIES_PER_BLOCK + 16, f"{verdict['queries']} questions: more than the attack needs"
 
 
-def test_recover_intermediate_when_the_block_ends_in_02_02(exercise: Load) -> None:
+def test_recover_intermediate_when_the_block_ends_in_02_02(exercise: Load, referee: Referees) -> None:
     ex = exercise("nb06_padding_oracle")
-    key = os.urandom(32)
-    plaintext = os.urandom(14) + b"\x02\x02"  # the all-zero IV makes a lucky 02 02 possible: check the first hit
-    block = classic.cbc_encrypt_raw(key, bytes(16), plaintext)
-    assert ex.recover_intermediate(local_oracle(key), block) == plaintext
+    judge = referee("local_padding_oracle", ends_in_02_02=True)  # a lucky 02 02 is possible: check the first hit
+    block = base64.b64decode(judge.ask("block"))
+    assert judge.ask("judge", b64(ex.recover_intermediate(oracle_of(judge), block)))["right"]
 
 
-def test_decrypt_token_through_the_live_server(exercise: Load, stage_factory: Callable[..., Stage]) -> None:
+@pytest.mark.points(3)
+def test_decrypt_token_through_the_live_server(exercise: Load, referee: Referees) -> None:
     ex = exercise("nb06_padding_oracle")
-    stage = stage_factory("classic", padding_oracle=True)
-    lift_rate_limit(stage.server)  # our own server: a rate limit would only make this test slow
-    alice, mallory = stage.client("alice"), stage.client("mallory", room="lab")
-    secret = f"the code is {random.randint(1000, 9999)}, burn it"
-    alice.send(secret)
-    captured = alice.wait_for(lambda e: isinstance(e, ChatMessage) and e.own, timeout=5)
-    assert isinstance(captured, ChatMessage)
-    oracle = PaddingOracle(mallory, budget=3 * (QUERIES_PER_BLOCK + 16))
-    assert len(base64.b64decode(captured.ciphertext)) == 48  # IV and two blocks
-    assert ex.decrypt_token(oracle, captured.ciphertext) == secret
+    judge = referee("live_padding_oracle")
+    token = str(judge.ask("token"))
+    assert len(base64.b64decode(token)) == 48  # IV and two blocks
+    assert judge.ask("judge", ex.decrypt_token(oracle_of(judge), token)), "not the text Alice sent"

@@ -1,15 +1,21 @@
-"""Checks for notebook 11's exercises: fresh keys, texts and theft points each run."""
+"""Checks for notebook 11's exercises: fresh keys, texts and theft points each run.
 
+The theft checks keep the conversation's texts in a referee process (chatkit.course.referee): the student's code
+gets only the stolen key and the captured messages, as a thief would.
+"""
+
+import base64
 import os
-import random
 import secrets
 from collections.abc import Callable
 from types import ModuleType
 
+from chatkit.course.referee import Referee
 from chatkit.crypto import exchange
-from chatkit.lab.chain import Chain, Sealed, StaticChain
+from chatkit.lab.chain import Chain, Sealed
 
 Load = Callable[[str], ModuleType]
+Referees = Callable[..., Referee]
 
 
 def conversation(chain: Chain, count: int) -> tuple[list[str], list[Sealed]]:
@@ -29,22 +35,31 @@ def test_message_keys_are_all_different(exercise: Load) -> None:
     assert len(keys) == 20 and len(set(keys)) == 20
 
 
-def test_theft_reads_the_future_not_the_past(exercise: Load) -> None:
-    alice = Chain(os.urandom(32))
-    stolen_after = random.randint(2, 8)
-    texts, captured = conversation(alice, stolen_after)
-    stolen = alice.chain_key
-    later_texts, later = conversation(alice, 12 - stolen_after)
-    read = exercise("nb11_ratchet").read_after_theft(stolen, captured + later)
-    expected = dict(enumerate(later_texts, start=stolen_after + 1))
-    assert read == expected, f"stolen after message {stolen_after}: expected messages {sorted(expected)}"
+def theft(referee: Referee) -> tuple[bytes, list[Sealed]]:
+    """Return what the thief has from the referee's conversation: the stolen chain key and the captured messages."""
+    scene = referee.ask("theft")
+    captured = [
+        Sealed(s["number"], base64.b64decode(s["nonce"]), base64.b64decode(s["ciphertext"])) for s in scene["captured"]
+    ]
+    return base64.b64decode(scene["stolen"]), captured
 
 
-def test_theft_of_a_static_key_reads_everything(exercise: Load) -> None:
-    alice = StaticChain(os.urandom(32))
-    texts, captured = conversation(alice, 6)
-    read = exercise("nb11_ratchet").read_after_theft(alice.chain_key, captured)
-    assert read == dict(enumerate(texts, start=1))
+def judged(referee: Referee, read: dict[int, str]) -> bool:
+    return bool(referee.ask("judge", {str(number): text for number, text in read.items()}))
+
+
+def test_theft_reads_the_future_not_the_past(exercise: Load, referee: Referees) -> None:
+    judge = referee("ratchet_theft")  # the texts stay in the referee's process; only the captures come here
+    stolen, captured = theft(judge)
+    assert judged(judge, exercise("nb11_ratchet").read_after_theft(stolen, captured)), (
+        "the thief should read every message after the theft, and none before it"
+    )
+
+
+def test_theft_of_a_static_key_reads_everything(exercise: Load, referee: Referees) -> None:
+    judge = referee("ratchet_theft", static=True)
+    stolen, captured = theft(judge)
+    assert judged(judge, exercise("nb11_ratchet").read_after_theft(stolen, captured)), "a static key opens every one"
 
 
 def test_healing_agrees_on_both_sides(exercise: Load) -> None:

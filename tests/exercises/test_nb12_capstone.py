@@ -79,6 +79,7 @@ def test_is_fresh_rules(exercise: Load) -> None:
     assert ex.is_fresh(last, "r", "alice", start + 5) is True
 
 
+@pytest.mark.points(2)
 def test_patched_server_stops_the_replay(exercise: Load, variant: Callable[..., VariantStage]) -> None:
     ex = exercise("nb12_capstone")
     stage = variant("no-replay-check")
