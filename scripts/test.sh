@@ -16,8 +16,8 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 
-echo "installing chatkit with its test extra"
-.venv/bin/python -m pip install --quiet -e ".[test]"
+echo "installing chatkit with its test extra, at the versions constraints.txt pins"
+.venv/bin/python -m pip install --quiet -e ".[test]" -c constraints.txt
 
 if [ ! -x "$CHROMIUM" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

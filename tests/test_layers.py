@@ -63,7 +63,13 @@ LAYERS: dict[str, Layer] = {
     # "nothing outside chatkit and stdlib": IPython is the exception, the notebook's own display() that the lab calls
     "lab": Layer(("chatkit.lab",), may=("chatkit",), outside=("IPython",), never=("cryptography",)),
     "cli": Layer(("chatkit.cli", "chatkit.__main__"), may=("chatkit",), outside=(ANYTHING,), imported_only_by=()),
-    "course": Layer(("chatkit.course",), may=("chatkit.lab",), never=("chatkit.widgets", "ipywidgets")),
+    # a course sets up the scenes its referees judge (stages, clients, ciphers) and runs pytest to grade
+    "course": Layer(
+        ("chatkit.course",),
+        may=("chatkit.lab", "chatkit.client", "chatkit.crypto", "chatkit.protocol"),
+        outside=("pytest",),
+        never=("chatkit.widgets", "ipywidgets"),
+    ),
     "book": Layer(("chatkit.book",), outside=("nbclient", "nbconvert", "nbformat"), imported_only_by=("cli",)),
 }
 
@@ -297,7 +303,12 @@ SAYS = [
     ("chatkit.lab.stage", "chatkit.book", "nothing in chatkit may import book except ('cli',)"),
     ("chatkit.course.grade", "chatkit.lab.exercises", None),
     ("chatkit.course.grade", "chatkit.widgets", "course must never import chatkit.widgets"),
-    ("chatkit.course.grade", "chatkit.client", "course may import only chatkit.lab"),
+    ("chatkit.course.grade", "chatkit.client", None),
+    (
+        "chatkit.course.grade",
+        "chatkit.server.postman",
+        "course may import only chatkit.lab, chatkit.client, chatkit.crypto, chatkit.protocol",
+    ),
     ("chatkit.book.execute", "nbclient", None),
     ("chatkit.book.execute", "chatkit.server", "book may import only nothing else in chatkit"),
 ]
