@@ -1,11 +1,14 @@
-"""Chat from a terminal: connect to a chatkit server, send the lines you type, print what arrives.
+"""`chatkit client`: chat from a terminal: connect to a chatkit server, send the lines you type, print what arrives.
 
-    python scripts/run_client.py --username alice                 # asks for the room password
-    echo "hello" | CHATKIT_PASSWORD=... python scripts/run_client.py --username bob
+    chatkit client --username alice                 # asks for the room password
+    echo "hello" | CHATKIT_PASSWORD=... chatkit client --username bob
+
+`python scripts/run_client.py` is the same command, for readers of the code who run it from a checkout.
 
 Commands: /join ROOM, /rooms, /who, /quit. Each message prints as one line: `[room] user: text`;
 news from the server starts with `*`, problems with `!`. With stdin not a terminal it works as a pipe: it sends
 each line, and at the end of input leaves once the server has relayed its own messages back to it.
+The exit codes are named below; a refusal's code picks one through one table (EXIT_FOR_REFUSAL).
 """
 
 import argparse
@@ -14,15 +17,9 @@ import os
 import queue
 import sys
 import threading
-from pathlib import Path
-
-try:
-    import chatkit  # noqa: F401  (installed with `pip install -e .`)
-except ImportError:  # run from a checkout without installing: use the package next to this folder
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from chatkit import MODES, protocol
-from chatkit.client import ChatClient, ChatError
+from chatkit.client import CannotConnect, ChatClient, ChatError, Refused
 from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList, Wire
 
 EXIT_OK = 0
@@ -34,14 +31,17 @@ EXIT_REFUSED = 6  # the server said no, e.g. the name is taken
 EXIT_CONNECTION_LOST = 7
 EXIT_NOT_CONFIRMED = 8  # some of our messages did not come back from the server in time
 
+# The exit code of each refusal: a wrong password has its own, any other refusal says "the server said no".
+EXIT_FOR_REFUSAL = {code: EXIT_REFUSED for code in protocol.REFUSALS} | {"wrong_password": EXIT_WRONG_PASSWORD}
+
 PASSWORD_VARIABLE = "CHATKIT_PASSWORD"
 ECHO_SECONDS = 10.0  # how long to wait at the end for the server to relay our last messages back
 HELP = "commands: /join ROOM, /rooms, /who, /quit; anything else is sent to the room"
 
 
-def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+def parse_arguments(argv: list[str] | None, prog: str) -> argparse.Namespace:
     """Read the command line; refuse names the server would refuse."""
-    parser = argparse.ArgumentParser(description="Chat on a chatkit server from a terminal or a pipe.")
+    parser = argparse.ArgumentParser(prog=prog, description="Chat on a chatkit server from a terminal or a pipe.")
     parser.add_argument("--host", default="127.0.0.1", help="default: %(default)s")
     parser.add_argument("--port", type=int, default=5555, help="default: %(default)s")
     parser.add_argument("--username", required=True, help="your name in the chat: 1-32 letters, digits, _ . -")
@@ -92,7 +92,7 @@ class Terminal:
         self.show_wire = show_wire
         self.inbox: queue.Queue[str | None] = queue.Queue()  # lines typed; None when input or connection ends
         self.echoed = 0
-        self.problems: list[str] = []  # codes of the problems seen, e.g. 'wrong_password'
+        self.refusal: Refused | None = None  # what the server (or our client) refused, if that ended the chat
         self.closed = False
         self._changed = threading.Condition()  # also keeps two threads' lines from mixing
 
@@ -103,8 +103,6 @@ class Terminal:
                 print(line, flush=True)
             if isinstance(event, ChatMessage) and event.own:
                 self.echoed += 1
-            if isinstance(event, Problem):
-                self.problems.append(event.code)
             if isinstance(event, Closed):
                 self.closed = True
                 self.inbox.put(None)  # wake the main loop: there is nobody left to talk to
@@ -133,13 +131,15 @@ def connect(client: ChatClient, terminal: Terminal) -> int:
     """Connect and join the first room; return EXIT_OK or the exit code that says why not."""
     try:
         client.connect()
-    except ChatError as error:
+    except Refused as refusal:
+        terminal.say(f"! {refusal}")
+        return EXIT_FOR_REFUSAL[refusal.code]
+    except CannotConnect as error:
         terminal.say(f"! {error}")
-        if "wrong_password" in terminal.problems:
-            return EXIT_WRONG_PASSWORD
-        if not client.history:  # not a line crossed the wire: there was no connection at all
-            return EXIT_CANNOT_CONNECT
-        return EXIT_REFUSED if terminal.problems else EXIT_CONNECTION_LOST  # the server said no, or just went away
+        return EXIT_CANNOT_CONNECT
+    except ChatError as error:  # the server went away before it answered
+        terminal.say(f"! {error}")
+        return EXIT_CONNECTION_LOST
     return EXIT_OK
 
 
@@ -170,6 +170,9 @@ def chat(client: ChatClient, terminal: Terminal) -> int:
             elif line.strip():
                 client.send(line)
                 sent += 1
+        except Refused as refusal:  # e.g. /join a room with another password: remembered for the exit code
+            terminal.refusal = refusal
+            terminal.say(f"! {refusal}")
         except (ChatError, protocol.ProtocolError, OSError) as error:  # say what went wrong, keep chatting
             terminal.say(f"! {error}")
     return sent
@@ -177,8 +180,8 @@ def chat(client: ChatClient, terminal: Terminal) -> int:
 
 def leave(terminal: Terminal, sent: int) -> int:
     """Wait (bounded) for our messages to come back from the server; return the exit code."""
-    if "wrong_password" in terminal.problems and terminal.closed:  # e.g. /join a room with another password
-        return EXIT_WRONG_PASSWORD
+    if terminal.refusal is not None and terminal.closed:  # the refusal ended the connection
+        return EXIT_FOR_REFUSAL[terminal.refusal.code]
     if not terminal.wait_for_echoes(sent, ECHO_SECONDS):
         missing = sent - terminal.echoed
         terminal.say(f"! {missing} of your {sent} messages did not come back from the server")
@@ -186,9 +189,9 @@ def leave(terminal: Terminal, sent: int) -> int:
     return EXIT_CONNECTION_LOST if terminal.closed else EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "chatkit client") -> int:
     """Connect, chat until /quit or the end of input, then leave."""
-    options = parse_arguments(argv)
+    options = parse_arguments(argv, prog)
     password = read_password()
     if not password:
         print(f"no password: set {PASSWORD_VARIABLE} or run in a terminal", file=sys.stderr)
@@ -208,7 +211,3 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     finally:
         client.close()
-
-
-if __name__ == "__main__":
-    sys.exit(main())
