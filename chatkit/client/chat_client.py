@@ -165,7 +165,10 @@ class ChatClient(EventWaits):
             self._refusal = None
         connection = self._connection
         self._send(frame)
-        answered = self._answered.wait(WAIT_SECONDS)
+        self._check_answer(self._answered.wait(WAIT_SECONDS), connection, doing)
+
+    def _check_answer(self, answered: bool, connection: Connection | None, doing: str) -> None:
+        """Raise the refusal the answer carried, or ChatError (and close) if no answer came."""
         with self._lock:
             refusal, self._refusal = self._refusal, None
         if refusal is not None:
@@ -173,7 +176,7 @@ class ChatClient(EventWaits):
         if answered and self.connected:
             return
         ended = connection is not None and connection.ended.is_set()
-        why = connection.end_reason if ended and connection else "no answer from the server"
+        why = connection.end_reason if connection is not None and ended else "no answer from the server"
         self.close()
         raise ChatError(f"{self.name}: {doing} failed: {why}")
 
