@@ -78,11 +78,11 @@ class Connection:
         try:
             reason = self._read_lines(LineReader(self.sock.recv, protocol.MAX_LINE_BYTES))
         except LineTooLong as error:  # refused without being held: a server that sends it is not talked to
-            self.report(Problem("malformed", f"the server sent {error}; closing the connection"))
+            self.report(Problem("malformed", f"from the server: {error}; closing the connection"))
             reason = "connection closed: a line from the server was too long"
             with contextlib.suppress(OSError):
                 self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
+        except (OSError, ChatError):  # the socket failed, or sending a reply did: the connection is lost
             pass
         finally:
             self.end_reason = CLOSED_BY_YOU if self._closing.is_set() else reason
