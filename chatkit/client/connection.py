@@ -16,6 +16,7 @@ from chatkit.framing import LineReader, LineTooLong
 from chatkit.protocol import ChatError
 
 CONNECT_SECONDS = 10.0
+GOODBYE_SECONDS = 2.0  # how long close() waits for the server to hang up after our 'quit'
 CLOSED_BY_YOU = "closed by you"
 Handle = Callable[[bytes], bool]  # what to do with a line that arrived; True means: hang up now
 
@@ -60,16 +61,21 @@ class Connection:
         self.report(Wire("sent", line))
 
     def close(self) -> None:
-        """Say goodbye, close the socket and wait (bounded) for the receiver thread."""
+        """Say goodbye, wait (bounded) until the server hangs up and the receiver thread ends, close the socket.
+
+        Waiting for the server's side to close means it has let go of our name: connecting again at once works.
+        """
         self._closing.set()
-        try:
+        with contextlib.suppress(OSError):  # the server may be gone already
             with self._send_lock:
                 self.sock.sendall(protocol.encode({"type": "quit"}))
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # the server is already gone
+            self.sock.shutdown(socket.SHUT_WR)  # nothing more from us; the receiver reads on until the server's end
         if self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=GOODBYE_SECONDS)
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # a server that did not hang up: stop reading anyway
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=GOODBYE_SECONDS)
         self.sock.close()
 
     def _receive_forever(self) -> None:
