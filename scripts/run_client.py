@@ -1,19 +1,10 @@
-"""Chat from a terminal: connect to a chatkit server, send the lines you type, print what arrives.
+"""Chat from a terminal: the same as `chatkit client` (chatkit/cli/client.py).
 
-    python scripts/run_client.py --username alice                 # asks for the room password
-    echo "hello" | CHATKIT_PASSWORD=... python scripts/run_client.py --username bob
-
-Commands: /join ROOM, /rooms, /who, /quit. Each message prints as one line: `[room] user: text`;
-news from the server starts with `*`, problems with `!`. With stdin not a terminal it works as a pipe: it sends
-each line, and at the end of input leaves once the server has relayed its own messages back to it.
+python scripts/run_client.py --username alice                 # asks for the room password
+echo "hello" | CHATKIT_PASSWORD=... python scripts/run_client.py --username bob
 """
 
-import argparse
-import getpass
-import os
-import queue
 import sys
-import threading
 from pathlib import Path
 
 try:
@@ -21,194 +12,31 @@ try:
 except ImportError:  # run from a checkout without installing: use the package next to this folder
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from chatkit import MODES, protocol
-from chatkit.client import ChatClient, ChatError
-from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList, Wire
+from chatkit.cli.client import (  # the exit codes are named there; tests read them through this door
+    EXIT_CANNOT_CONNECT,
+    EXIT_CONNECTION_LOST,
+    EXIT_FOR_REFUSAL,
+    EXIT_NO_PASSWORD,
+    EXIT_NOT_CONFIRMED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    EXIT_WRONG_PASSWORD,
+    main,
+)
 
-EXIT_OK = 0
-EXIT_USAGE = 2  # what argparse uses for a mistake on the command line
-EXIT_CANNOT_CONNECT = 3
-EXIT_NO_PASSWORD = 4
-EXIT_WRONG_PASSWORD = 5
-EXIT_REFUSED = 6  # the server said no, e.g. the name is taken
-EXIT_CONNECTION_LOST = 7
-EXIT_NOT_CONFIRMED = 8  # some of our messages did not come back from the server in time
-
-PASSWORD_VARIABLE = "CHATKIT_PASSWORD"
-ECHO_SECONDS = 10.0  # how long to wait at the end for the server to relay our last messages back
-HELP = "commands: /join ROOM, /rooms, /who, /quit; anything else is sent to the room"
-
-
-def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    """Read the command line; refuse names the server would refuse."""
-    parser = argparse.ArgumentParser(description="Chat on a chatkit server from a terminal or a pipe.")
-    parser.add_argument("--host", default="127.0.0.1", help="default: %(default)s")
-    parser.add_argument("--port", type=int, default=5555, help="default: %(default)s")
-    parser.add_argument("--username", required=True, help="your name in the chat: 1-32 letters, digits, _ . -")
-    parser.add_argument("--room", default="general", help="first room to join (default: %(default)s)")
-    parser.add_argument("--mode", choices=MODES, default="sealed", help="must match the server's (default: sealed)")
-    parser.add_argument("--wire", action="store_true", help="also print every line that crosses the wire")
-    options = parser.parse_args(argv)
-    try:
-        protocol.check_name(options.username, "username")
-        protocol.check_name(options.room, "room")
-    except protocol.ProtocolError as error:
-        parser.error(str(error))
-    return options
-
-
-def read_password() -> str:
-    """Ask for the password at a terminal; without one, take it from CHATKIT_PASSWORD ('' if unset)."""
-    if sys.stdin.isatty():
-        return getpass.getpass("Room password: ")
-    return os.environ.get(PASSWORD_VARIABLE, "")
-
-
-def describe(event: Event, show_wire: bool) -> str | None:
-    """Turn an event into the one line a person reads, or None if it is not worth a line."""
-    if isinstance(event, ChatMessage):
-        return f"[{event.room}] {event.sender}: {event.text}"
-    if isinstance(event, Notice):
-        return f"* {event.text}"
-    if isinstance(event, Problem):
-        return f"! {event.text}"
-    if isinstance(event, Joined):
-        return f"* you are in {event.room}"
-    if isinstance(event, RoomList):
-        return "* rooms: " + ", ".join(f"{room} ({count})" for room, count in sorted(event.rooms.items()))
-    if isinstance(event, Members):
-        return f"* in {event.room}: {', '.join(event.names)}"
-    if isinstance(event, Closed):
-        return f"* {event.reason}"
-    if isinstance(event, Wire) and show_wire:
-        return f"{'>>' if event.direction == 'sent' else '<<'} {event.line.decode('utf-8', errors='replace').rstrip()}"
-    return None
-
-
-class Terminal:
-    """What the client reports, printed line by line; also counts our own messages the server relayed back."""
-
-    def __init__(self, show_wire: bool) -> None:
-        self.show_wire = show_wire
-        self.inbox: queue.Queue[str | None] = queue.Queue()  # lines typed; None when input or connection ends
-        self.echoed = 0
-        self.problems: list[str] = []  # codes of the problems seen, e.g. 'wrong_password'
-        self.closed = False
-        self._changed = threading.Condition()  # also keeps two threads' lines from mixing
-
-    def on_event(self, event: Event) -> None:
-        """Print one event (called on the client's receiver thread) and keep count."""
-        with self._changed:
-            if (line := describe(event, self.show_wire)) is not None:
-                print(line, flush=True)
-            if isinstance(event, ChatMessage) and event.own:
-                self.echoed += 1
-            if isinstance(event, Problem):
-                self.problems.append(event.code)
-            if isinstance(event, Closed):
-                self.closed = True
-                self.inbox.put(None)  # wake the main loop: there is nobody left to talk to
-            self._changed.notify_all()
-
-    def say(self, line: str) -> None:
-        """Print a line of our own (a hint or a problem) without mixing it into another thread's line."""
-        with self._changed:
-            print(line, flush=True)
-
-    def wait_for_echoes(self, sent: int, timeout: float) -> bool:
-        """Wait until `sent` of our messages came back (or the connection ended); return True if they all did."""
-        with self._changed:
-            self._changed.wait_for(lambda: self.echoed >= sent or self.closed, timeout)
-            return self.echoed >= sent
-
-
-def read_input_forever(inbox: "queue.Queue[str | None]") -> None:
-    """Put every line of stdin in the inbox, then None at the end of input (runs on its own thread)."""
-    for line in sys.stdin:
-        inbox.put(line.rstrip("\r\n"))
-    inbox.put(None)
-
-
-def connect(client: ChatClient, terminal: Terminal) -> int:
-    """Connect and join the first room; return EXIT_OK or the exit code that says why not."""
-    try:
-        client.connect()
-    except ChatError as error:
-        terminal.say(f"! {error}")
-        if "wrong_password" in terminal.problems:
-            return EXIT_WRONG_PASSWORD
-        if not client.history:  # not a line crossed the wire: there was no connection at all
-            return EXIT_CANNOT_CONNECT
-        return EXIT_REFUSED if terminal.problems else EXIT_CONNECTION_LOST  # the server said no, or just went away
-    return EXIT_OK
-
-
-def run_command(client: ChatClient, terminal: Terminal, line: str) -> bool:
-    """Carry out one /command; return False for /quit."""
-    command, _, argument = line.partition(" ")
-    if command == "/quit":
-        return False
-    if command == "/join" and argument.strip():
-        client.join(argument.strip())
-    elif command == "/rooms":
-        client.ask_rooms()
-    elif command == "/who":
-        client.ask_who()
-    else:
-        terminal.say(f"! {HELP}")
-    return True
-
-
-def chat(client: ChatClient, terminal: Terminal) -> int:
-    """Send each line from the inbox until /quit or the end; return how many messages were sent."""
-    sent = 0
-    while (line := terminal.inbox.get()) is not None:
-        try:
-            if line.startswith("/"):
-                if not run_command(client, terminal, line):
-                    break
-            elif line.strip():
-                client.send(line)
-                sent += 1
-        except (ChatError, protocol.ProtocolError, OSError) as error:  # say what went wrong, keep chatting
-            terminal.say(f"! {error}")
-    return sent
-
-
-def leave(terminal: Terminal, sent: int) -> int:
-    """Wait (bounded) for our messages to come back from the server; return the exit code."""
-    if "wrong_password" in terminal.problems and terminal.closed:  # e.g. /join a room with another password
-        return EXIT_WRONG_PASSWORD
-    if not terminal.wait_for_echoes(sent, ECHO_SECONDS):
-        missing = sent - terminal.echoed
-        terminal.say(f"! {missing} of your {sent} messages did not come back from the server")
-        return EXIT_CONNECTION_LOST if terminal.closed else EXIT_NOT_CONFIRMED
-    return EXIT_CONNECTION_LOST if terminal.closed else EXIT_OK
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Connect, chat until /quit or the end of input, then leave."""
-    options = parse_arguments(argv)
-    password = read_password()
-    if not password:
-        print(f"no password: set {PASSWORD_VARIABLE} or run in a terminal", file=sys.stderr)
-        return EXIT_NO_PASSWORD
-    terminal = Terminal(options.wire)
-    client = ChatClient(
-        options.host, options.port, options.username, password, options.room, options.mode, on_event=terminal.on_event
-    )
-    try:
-        if (code := connect(client, terminal)) != EXIT_OK:
-            return code
-        if sys.stdin.isatty():
-            terminal.say(f"* {HELP}")
-        threading.Thread(target=read_input_forever, args=(terminal.inbox,), daemon=True).start()
-        return leave(terminal, chat(client, terminal))
-    except KeyboardInterrupt:  # Ctrl-C at a terminal: leave without a traceback
-        return EXIT_OK
-    finally:
-        client.close()
-
+__all__ = [
+    "EXIT_CANNOT_CONNECT",
+    "EXIT_CONNECTION_LOST",
+    "EXIT_FOR_REFUSAL",
+    "EXIT_NO_PASSWORD",
+    "EXIT_NOT_CONFIRMED",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "EXIT_USAGE",
+    "EXIT_WRONG_PASSWORD",
+    "main",
+]
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog=Path(__file__).name))

@@ -21,6 +21,9 @@ from types import ModuleType
 import pexpect
 import pytest
 
+from chatkit import protocol
+from chatkit.client import ChatClient, Members
+
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / "scripts"
 PASSWORD = "correct horse battery staple"
@@ -252,6 +255,25 @@ def test_a_wrong_password_is_refused_with_its_exit_code(mode: str, start: Start,
 
 
 # --- how the client fails ---
+
+
+def test_every_refusal_code_has_an_exit_code() -> None:
+    assert set(client_script.EXIT_FOR_REFUSAL) == set(protocol.REFUSALS)
+    assert client_script.EXIT_FOR_REFUSAL["wrong_password"] == client_script.EXIT_WRONG_PASSWORD
+    assert client_script.EXIT_FOR_REFUSAL["name_taken"] == client_script.EXIT_REFUSED
+
+
+def test_joining_a_room_with_another_passphrase_exits_with_the_wrong_password_code(
+    start: Start, tmp_path: Path
+) -> None:
+    server, port = start_server(start, "sealed", tmp_path / "chat.db")
+    with ChatClient("127.0.0.1", port, "alice", "alice's own passphrase", room="vault") as alice:
+        alice.ask_who()  # answered after the server has taken alice's check for the vault (her lines keep order)
+        alice.wait_for(lambda event: isinstance(event, Members), WAIT_SECONDS)
+        code, output = run_client(port, "mallory", "sealed", "/join vault\nlet me in\n")
+    assert code == client_script.EXIT_WRONG_PASSWORD, output
+    assert "wrong password for room vault" in output
+    assert server.interrupt() == server_script.EXIT_OK
 
 
 def test_a_taken_name_is_refused(start: Start, tmp_path: Path) -> None:

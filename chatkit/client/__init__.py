@@ -1,7 +1,8 @@
 """The chat client: `ChatClient(...)`, the events it reports, and the per-mode codecs."""
 
-from chatkit.client.chat_client import CannotConnect, ChatClient, ChatError
+from chatkit.client.chat_client import CannotConnect, ChatClient
 from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList, Wire
+from chatkit.protocol import ChatError, Refused
 
 __all__ = [
     "CannotConnect",
@@ -14,6 +15,7 @@ __all__ = [
     "Members",
     "Notice",
     "Problem",
+    "Refused",
     "RoomList",
     "Wire",
 ]

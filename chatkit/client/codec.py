@@ -1,5 +1,9 @@
 """How a client turns text into a 'say' message and a 'message' back into text, in each mode. Pure: no sockets.
 
+Every mode's codec has the same four methods (the `Codec` protocol), so the session calls them without asking
+which mode it runs: `hello_fields`, `on_joined`, `seal` and `open`. What a codec refuses, it refuses with a
+`protocol.Refused` and a code ('wrong_password', 'cannot_decrypt', 'replay').
+
 ClassicCodec: the original design: one key from the shared password and a static salt; AES-CBC, no MAC.
 SealedCodec: a key per room from its random salt; AES-GCM with the header (room, sender, counter, time) as
 associated data; text padded to 32-byte buckets; every message signed with the sender's Ed25519 key; counters
@@ -8,11 +12,52 @@ that must only go up.
 
 import itertools
 import time
+from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from chatkit.client.events import Problem
 from chatkit.crypto import CANNOT_DECRYPT, BadSignature, CannotDecrypt, classic, kdf, labels, lengths, sealed, signing
-from chatkit.protocol import Frame, b64, header_bytes, unb64
+from chatkit.protocol import Frame, ProtocolError, Refused, b64, header_bytes, require, unb64
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A message a codec opened: its plaintext, and a warning to show with it (e.g. the sender's key changed)."""
+
+    text: str
+    warning: Problem | None = None
+
+
+class Codec(Protocol):
+    """What a mode's client does with keys: the same calls in every mode."""
+
+    @property
+    def mode(self) -> str:
+        """Name the mode ('classic' or 'sealed')."""
+        ...
+
+    def hello_fields(self, name: str) -> Frame:
+        """Return what the 'hello' carries besides the name and room."""
+        ...
+
+    def on_joined(self, joined: Frame, name: str) -> Frame | None:
+        """Get ready for a room the server put us in; return a message to send back, if any; raise Refused."""
+        ...
+
+    def seal(self, text: str, room: str, name: str) -> Frame:
+        """Turn text into a 'say' message for this room."""
+        ...
+
+    def open(self, message: Frame, name: str) -> Opened:
+        """Turn a relayed 'message' back into text; raise Refused saying why not."""
+        ...
+
+
+def cannot_decrypt(message: Frame) -> Refused:
+    """Return the one refusal for every way a message can fail to open (one error for all, S7)."""
+    return Refused("cannot_decrypt", f"{CANNOT_DECRYPT} (from {message['sender']})")
 
 
 class ClassicCodec:
@@ -28,16 +73,19 @@ class ClassicCodec:
         return {"proof": classic.encrypt(self.key, name)}
 
     def on_joined(self, joined: Frame, name: str) -> Frame | None:
-        """Nothing to do when joining a room: one key serves every room."""
+        """Nothing to do when joining a room: one key serves every room (the server checked the proof)."""
         return None
 
     def seal(self, text: str, room: str, name: str) -> Frame:
         """Encrypt text for the server (which decrypts it)."""
         return {"type": "say", "ciphertext": classic.encrypt(self.key, text)}
 
-    def open(self, message: Frame, name: str) -> str:
-        """Decrypt a relayed message, or raise CannotDecrypt."""
-        return classic.decrypt(self.key, message["ciphertext"])
+    def open(self, message: Frame, name: str) -> Opened:
+        """Decrypt a relayed message."""
+        try:
+            return Opened(classic.decrypt(self.key, message["ciphertext"]))
+        except CannotDecrypt:
+            raise cannot_decrypt(message) from None
 
 
 class SealedCodec:
@@ -51,7 +99,7 @@ class SealedCodec:
         iterations: int = kdf.SEALED_ITERATIONS,
         identity: Ed25519PrivateKey | None = None,
     ) -> None:
-        self._passphrase = passphrase
+        self._passphrase = passphrase  # kept: each room's key comes from the salt the server sends on joining
         self.iterations = iterations
         self.identity = identity or signing.new_identity()
         self.keys: dict[str, bytes] = {}  # room -> key, derived once per session (S5)
@@ -65,17 +113,21 @@ class SealedCodec:
 
     def on_joined(self, joined: Frame, name: str) -> Frame | None:
         """Derive the room key from its salt; check it against the room's check, or make the first check."""
+        require(joined, "salt")
         room = joined["room"]
         key = kdf.room_key(self._passphrase, unb64(joined, "salt"), room, self.iterations)
-        if "check" in joined:
-            sealed.open_sealed(
-                key, unb64(joined, "check_nonce"), unb64(joined, "check"), labels.ROOM_CHECK_AD, room.encode()
-            )  # raises CannotDecrypt if the passphrase differs
+        if "check" not in joined:  # we are the room's first member: leave a check for the next ones
             self.keys[room] = key
-            return None
+            nonce, check = sealed.seal(key, b"", labels.ROOM_CHECK_AD, room.encode())
+            return {"type": "check", "room": room, "nonce": b64(nonce), "ciphertext": b64(check)}
+        require(joined, "check_nonce")
+        try:
+            nonce, check = unb64(joined, "check_nonce"), unb64(joined, "check")
+            sealed.open_sealed(key, nonce, check, labels.ROOM_CHECK_AD, room.encode())
+        except (CannotDecrypt, ProtocolError):  # the check opens only with the key of the first member's passphrase
+            raise Refused("wrong_password", f"wrong password for room {room}") from None
         self.keys[room] = key
-        nonce, check = sealed.seal(key, b"", labels.ROOM_CHECK_AD, room.encode())
-        return {"type": "check", "room": room, "nonce": b64(nonce), "ciphertext": b64(check)}
+        return None
 
     def seal(self, text: str, room: str, name: str) -> Frame:
         """Encrypt and sign text, binding it to this room, this sender, a fresh counter and the time."""
@@ -94,22 +146,27 @@ class SealedCodec:
             "signature": b64(signature),
         }
 
-    def open(self, message: Frame, name: str) -> str:
-        """Verify and decrypt a relayed message; raise CannotDecrypt (one error for every failure, S7)."""
+    def open(self, message: Frame, name: str) -> Opened:
+        """Verify, decrypt, drop a replay, and warn if the sender's signing key changed."""
+        try:
+            text = self.decrypt(message)
+        except (CannotDecrypt, BadSignature, ProtocolError, KeyError):
+            raise cannot_decrypt(message) from None
+        if self.is_replay(message):
+            raise Refused("replay", f"replay rejected: an old message from {message['sender']}")
+        if self.key_changed(message):
+            return Opened(text, Problem("key_changed", f"warning: {message['sender']}'s signing key changed"))
+        return Opened(text)
+
+    def decrypt(self, message: Frame) -> str:
+        """Check the signature and decrypt; raise CannotDecrypt, BadSignature, ProtocolError or KeyError."""
         room, sender = message["room"], message["sender"]
-        if room not in self.keys or "signature" not in message:
+        if room not in self.keys:
             raise CannotDecrypt(CANNOT_DECRYPT)
         header = header_bytes(room, sender, message["counter"], message["time"])
         nonce, ciphertext = unb64(message, "nonce"), unb64(message, "ciphertext")
-        try:
-            signing.verify(
-                unb64(message, "pubkey"),
-                unb64(message, "signature"),
-                labels.MESSAGE_SIGNATURE,
-                header + nonce + ciphertext,
-            )
-        except BadSignature:
-            raise CannotDecrypt(CANNOT_DECRYPT) from None
+        signed = header + nonce + ciphertext
+        signing.verify(unb64(message, "pubkey"), unb64(message, "signature"), labels.MESSAGE_SIGNATURE, signed)
         padded = sealed.open_sealed(self.keys[room], nonce, ciphertext, labels.MESSAGE_AD, header)
         return lengths.unpad_bucket(padded).decode("utf-8", errors="replace")
 
@@ -127,3 +184,12 @@ class SealedCodec:
         pinned = self.pins.setdefault(sender, pubkey)
         self.pins[sender] = pubkey
         return pinned != pubkey
+
+
+def make_codec(mode: str, password: str, iterations: int, identity: Ed25519PrivateKey | None = None) -> Codec:
+    """Build the codec of a mode."""
+    if mode == "classic":
+        return ClassicCodec(password)
+    if mode == "sealed":
+        return SealedCodec(password, iterations, identity)
+    raise ValueError(f"mode should be 'classic' or 'sealed', got {mode!r}")

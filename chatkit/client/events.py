@@ -3,9 +3,12 @@
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChatMessage:
-    """A message that arrived and was decrypted: the plaintext, and the ciphertext and line it came from."""
+    """A message that arrived and was decrypted: the plaintext, and the ciphertext and line it came from.
+
+    Built with keywords only (eight fields in a row are easy to swap by mistake).
+    """
 
     room: str
     sender: str
@@ -29,7 +32,7 @@ class Wire:
 class Problem:
     """Something went wrong that the person should see: a refusal from the server or a message that failed."""
 
-    code: str  # e.g. 'cannot_decrypt', 'replay', 'wrong_password', 'key_changed', 'malformed'
+    code: str  # a refusal's code ('cannot_decrypt', 'replay', 'wrong_password', 'malformed', ...) or 'key_changed'
     text: str
     line: bytes = b""  # the line that caused it, if one did
 

@@ -48,8 +48,3 @@ class Inbox:
     def messages(self) -> list[ChatMessage]:
         """Return the chat messages received so far."""
         return [event for event in list(self.history) if isinstance(event, ChatMessage)]
-
-    def latest(self, *kinds: type) -> Event | None:
-        """Return the most recent event of the first kind that has one (e.g. a Problem, else a Closed)."""
-        events = list(reversed(self.history))
-        return next((e for kind in kinds for e in events if isinstance(e, kind)), None)
