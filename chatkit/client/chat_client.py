@@ -15,8 +15,6 @@ import weakref
 from collections.abc import Callable
 from typing import ClassVar
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from chatkit import protocol
 from chatkit.client.codec import Codec, make_codec
 from chatkit.client.connection import CannotConnect, Connection
@@ -24,7 +22,7 @@ from chatkit.client.events import Closed, Event
 from chatkit.client.inbox import Inbox
 from chatkit.client.session import ClientSession
 from chatkit.client.waits import WAIT_SECONDS, EventWaits
-from chatkit.crypto import kdf
+from chatkit.crypto import kdf, signing
 from chatkit.protocol import ChatError, Frame, Refused
 
 __all__ = ["CannotConnect", "ChatClient"]
@@ -45,7 +43,7 @@ class ChatClient(EventWaits):
         mode: str = "sealed",
         *,
         iterations: int = kdf.SEALED_ITERATIONS,
-        identity: Ed25519PrivateKey | None = None,
+        identity: signing.Identity | None = None,
         on_event: Callable[[Event], None] | None = None,
     ) -> None:
         self.host, self.port, self.name = host, port, name

@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from chatkit.client.events import Problem
 from chatkit.crypto import CANNOT_DECRYPT, BadSignature, CannotDecrypt, classic, kdf, labels, lengths, sealed, signing
 from chatkit.protocol import Frame, ProtocolError, Refused, b64, header_bytes, require, unb64
@@ -97,7 +95,7 @@ class SealedCodec:
         self,
         passphrase: str,
         iterations: int = kdf.SEALED_ITERATIONS,
-        identity: Ed25519PrivateKey | None = None,
+        identity: signing.Identity | None = None,
     ) -> None:
         self._passphrase = passphrase  # kept: each room's key comes from the salt the server sends on joining
         self.iterations = iterations
@@ -186,7 +184,7 @@ class SealedCodec:
         return pinned != pubkey
 
 
-def make_codec(mode: str, password: str, iterations: int, identity: Ed25519PrivateKey | None = None) -> Codec:
+def make_codec(mode: str, password: str, iterations: int, identity: signing.Identity | None = None) -> Codec:
     """Build the codec of a mode."""
     if mode == "classic":
         return ClassicCodec(password)
