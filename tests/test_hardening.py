@@ -146,7 +146,7 @@ def test_threads_and_memory_return_after_200_connections(start_server: StartServ
 def test_connections_get_keepalive_timings(start_server: StartServer, connect: Connect) -> None:
     server = start_server("classic")
     connect(server, "alice")
-    (member,) = server.rooms.everyone()
+    (member,) = server.connections()
     assert member.sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
     if hasattr(socket, "TCP_KEEPIDLE"):
         assert member.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 60

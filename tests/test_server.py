@@ -77,7 +77,7 @@ def test_stop_all_stops_every_server(tmp_path: Path) -> None:
         server.start()
     ChatServer.stop_all()
     assert not any(server.is_running for server in servers)
-    assert not any(server in ChatServer.running for server in servers)
+    assert not any(server in ChatServer.live for server in servers)
 
 
 @pytest.mark.parametrize("mode", ["classic", "sealed"])

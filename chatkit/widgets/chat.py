@@ -256,7 +256,7 @@ def make_client(
     """
     if isinstance(server_or_address, ChatServer):
         host, port = server_or_address.address
-        mode = mode or server_or_address.mode.name
+        mode = mode or server_or_address.mode
     else:
         host, port = server_or_address
     options: dict[str, Any] = {} if iterations is None else {"iterations": iterations}
