@@ -20,14 +20,15 @@ A 'say' line's way through the server, from the socket to each member's socket, 
  9. postman.py       Postman._flush           everything pending for the member, in one piece
 10. postman.py       Postman._send            one non-blocking send into the member's socket
 
-Counted: the functions the line itself passes through (as bytes or as a message); the mode's checks are one step
-(SealedRules._check_fresh, ClassicRules.decrypt belong to step 5), and so are the calls out of the server:
-protocol.decode and protocol.encode (the wire format, steps 3 and 4) and ChatLog.append (storage.py, step 4). Around
-them, the machinery the line does not pass through: TokenBucket.take (member.py, the rate limit in step 3),
-Postman.wake (after the lock is let go, it writes a byte to the self-pipe), and on the postman's thread its loop
-Postman.run and Postman._wait (select on the self-pipe and on full sockets). With `DirectDelivery`, steps 6-10 are
-one: DirectDelivery.post, which `sendall`s the line to each member in turn (delivery.py says why that stalls).
-tests/test_reading_order.py checks this list against a real server.
+Counted: the functions the line itself passes through (as bytes or as a message). The mode's checks are one step
+(SealedRules._check_fresh, or ClassicRules.decrypt, belong to step 5), and so are the calls out of the server:
+protocol.decode and protocol.encode (the wire format, in steps 3 and 4) and ChatLog.append (storage.py, step 4).
+Around them runs machinery that the line does not pass through: TokenBucket.take (member.py: the rate limit in
+step 3), Rooms.members (rooms.py: who gets it, step 4), Postman.wake (after the hub's lock is let go, it writes a
+byte to the self-pipe), and on the postman's thread its loop Postman.run and Postman._wait (select on the
+self-pipe and on full sockets). With `ChatServer(delivery=DirectDelivery)`, steps 6-10 become two:
+DirectDelivery.post and DirectDelivery._write, which `sendall`s the line to each member in turn (delivery.py says
+why that stalls a room). tests/test_reading_order.py checks all of this against a real server.
 """
 
 from chatkit.server.chat_server import ChatServer

@@ -15,6 +15,7 @@ from chatkit.server.member import Member
 from chatkit.server.rooms import DEFAULT_ROOM
 
 HELLO_SECONDS = 10.0  # a connection that does not say hello in this time is closed
+TOO_LONG = f"line exceeds the limit of {protocol.MAX_LINE_BYTES} bytes; closing the connection"
 
 
 class Goodbye(Exception):
@@ -26,9 +27,11 @@ def converse(hub: Hub, member: Member) -> None:
     reader = LineReader(member.sock.recv, protocol.MAX_LINE_BYTES)
     try:
         greet(hub, member, reader)
-        while line := read_line(reader):
+        while (line := reader.readline()).endswith(b"\n"):  # at end of input: b"" or half a line, not acted on
             handle_line(hub, member, line)
-    except ProtocolError as failure:  # only fatal ones get here: in the greeting, or a line over the limit
+    except LineTooLong:
+        hub.reply(member, protocol.error("malformed", TOO_LONG))
+    except ProtocolError as failure:  # only the greeting's get here: later ones are answered and forgiven
         hub.reply(member, protocol.error("malformed", str(failure)))
     except Refused as refusal:  # the greeting's: a time-out, the wrong mode or password, a taken name
         hub.reply(member, refusal.frame())
@@ -38,27 +41,16 @@ def converse(hub: Hub, member: Member) -> None:
         hub.leave(member)
 
 
-def read_line(reader: LineReader) -> bytes:
-    """Return the next whole line, or b"" at end of input (even halfway through a line: nothing to act on)."""
-    try:
-        line = reader.readline()
-    except LineTooLong:
-        raise ProtocolError(
-            f"line exceeds the limit of {protocol.MAX_LINE_BYTES} bytes; closing the connection"
-        ) from None
-    return line if line.endswith(b"\n") else b""
-
-
 def greet(hub: Hub, member: Member, reader: LineReader) -> None:
     """Read 'hello', let the hub welcome the member, and put them in their first room."""
     member.sock.settimeout(HELLO_SECONDS)
     try:
-        line = read_line(reader)
+        line = reader.readline()
     except TimeoutError:
         raise Refused("timeout", f"no 'hello' within {HELLO_SECONDS:.0f} seconds") from None
     member.sock.settimeout(None)
-    if not line:
-        raise Goodbye()
+    if not line.endswith(b"\n"):
+        raise Goodbye()  # they left before saying hello
     hello = protocol.decode(line)
     if hello["type"] != "hello":
         raise ProtocolError(f"expected a 'hello' message first, got {hello['type']!r}")
