@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 import chatkit.server
-from chatkit.client import ChatClient, ChatMessage, Wire
+from chatkit.client import ChatClient, Wire
 from chatkit.server import ChatServer, DirectDelivery, Postman
 
 from .conftest import FAST_ITERATIONS, PASSWORD
@@ -46,6 +46,7 @@ DIRECT_MACHINERY = {
 SERVER = Path(chatkit.server.__file__).parent
 FRAMING = SERVER.parent / "framing.py"
 TRACED_THREADS = ("chatkit-member", "chatkit-delivery")
+NAMES = ("alice", "bob")
 
 
 def resolve(file: str, function: str) -> Any:
@@ -123,7 +124,7 @@ def trace_one_say(delivery: type[Postman] | type[DirectDelivery], tmp_path: Path
     threading.setprofile(tracer)  # every thread started from now on: the server's among them
     try:
         with ChatServer("sealed", db=tmp_path / "traced.db", delivery=delivery) as server:
-            alice, bob = (ChatClient(*server.address, n, PASSWORD, iterations=FAST_ITERATIONS) for n in ("alice", "bob"))
+            alice, bob = (ChatClient(*server.address, name, PASSWORD, iterations=FAST_ITERATIONS) for name in NAMES)
             try:
                 return traced_say(tracer, alice.connect(), bob.connect())
             finally:
