@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from chatkit.server.conversation import converse
+from chatkit.server.crew import Crew
 from chatkit.server.delivery import Delivery
 from chatkit.server.hub import Hub
 from chatkit.server.listener import create_listener, tune_connection
@@ -57,9 +58,7 @@ class ChatServer:
         self.limits = limits or Limits()  # rate limit, lines waiting, stall timeout (see member.py)
         self.host, self.port, self.db = host, port, db
         self._make_delivery = delivery
-        self._threads: set[threading.Thread] = set()
-        self._connections: set[Member] = set()  # everyone connected, greeted or not (stop() cuts them all)
-        self._lock = threading.Lock()  # guards _threads and _connections
+        self._crew = Crew()  # the server's threads and connections
         self._stopping = threading.Event()
         self._listener: socket.socket | None = None
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
@@ -126,9 +125,9 @@ class ChatServer:
             raise
         self.port = self._listener.getsockname()[1]
         self._hub = Hub(self._rules, log, self._make_delivery(self.limits), self.limits)
-        self._spawn(self._hub.delivery.run, "chatkit-delivery")
-        self._spawn(self._accept_forever, "chatkit-accept")
-        self._spawn(self._watch_forever, "chatkit-watchdog")
+        self._crew.spawn(self._hub.delivery.run, "chatkit-delivery")
+        self._crew.spawn(self._accept_forever, "chatkit-accept")
+        self._crew.spawn(self._watch_forever, "chatkit-watchdog")
         ChatServer.live.add(self)
         return self.address
 
@@ -145,10 +144,9 @@ class ChatServer:
         if listener is None or hub is None:
             return
         self._stopping.set()
-        for member in self.connections():
-            member.abort()
+        self._crew.cut_all()
         hub.delivery.stop()
-        self._join_threads()
+        self._crew.join_all(STOP_SECONDS)
         listener.close()
         self._listener = None
         self._close_log(hub.log)
@@ -161,22 +159,9 @@ class ChatServer:
             self._tempdir.cleanup()
             self._tempdir = None
 
-    def _join_threads(self) -> None:
-        """Wait for the accept loop and every conversation to end."""
-        deadline = time.monotonic() + STOP_SECONDS
-        while (threads := self._running_threads()) and time.monotonic() < deadline:
-            for member in self.connections():  # someone who connected while stop() began
-                member.abort()
-            threads[0].join(timeout=max(0.01, deadline - time.monotonic()))
-
-    def _running_threads(self) -> list[threading.Thread]:
-        with self._lock:
-            return list(self._threads)
-
     def connections(self) -> list[Member]:
         """Return every connected member, including those still greeting."""
-        with self._lock:
-            return list(self._connections)
+        return self._crew.connections()
 
     @classmethod
     def stop_all(cls) -> None:
@@ -204,21 +189,6 @@ class ChatServer:
 
     # --- threads ---
 
-    def _spawn(self, target: Callable[[], None], name: str) -> None:
-        """Start a thread that removes itself from the server's set when it ends."""
-
-        def run() -> None:
-            try:
-                target()
-            finally:
-                with self._lock:
-                    self._threads.discard(threading.current_thread())
-
-        thread = threading.Thread(target=run, name=name, daemon=True)
-        with self._lock:  # added and started together: stop() never finds a thread it cannot join yet
-            self._threads.add(thread)
-            thread.start()
-
     def _accept_forever(self) -> None:
         """Accept connections until stop(); each gets a member and a thread that converses with the hub."""
         listener, hub = self._listener, self.hub
@@ -231,17 +201,7 @@ class ChatServer:
                 return
             tune_connection(sock)
             member = Member(sock, f"{peer[0]}:{peer[1]}", self.limits)
-            with self._lock:
-                self._connections.add(member)
-            self._spawn(partial(self._serve, hub, member), f"chatkit-member-{peer[1]}")
-
-    def _serve(self, hub: Hub, member: Member) -> None:
-        """Run one member's conversation, then forget the connection."""
-        try:
-            converse(hub, member)
-        finally:
-            with self._lock:
-                self._connections.discard(member)
+            self._crew.serve(member, partial(converse, hub), f"chatkit-member-{peer[1]}")
 
     def _watch_forever(self) -> None:
         """Drop members whose socket has taken nothing new for too long: they stopped reading, and hold memory."""
