@@ -66,12 +66,9 @@ def handle_line(hub: Hub, member: Member, line: bytes) -> None:
         return
     try:
         frame = protocol.decode(line)
-        kind = frame["type"]
-        if kind == "quit":
-            raise Goodbye()
-        handler = HANDLERS.get(kind)
+        handler = HANDLERS.get(frame["type"])
         if handler is None:
-            raise ProtocolError(f"a client may not send {kind!r} messages")
+            raise ProtocolError(f"a client may not send {frame['type']!r} messages")
         handler(hub, member, frame)
     except ProtocolError as failure:
         hub.reply(member, protocol.error("malformed", str(failure)))
@@ -87,6 +84,11 @@ def refuse_flood(hub: Hub, member: Member) -> None:
         " this line was refused and not sent"
     )
     hub.reply(member, Refused("rate_limited", text).frame())
+
+
+def on_quit(hub: Hub, member: Member, frame: Frame) -> None:
+    """End the conversation: the member said goodbye."""
+    raise Goodbye()
 
 
 def on_join(hub: Hub, member: Member, frame: Frame) -> None:
@@ -117,4 +119,5 @@ HANDLERS: dict[str, Callable[[Hub, Member, Frame], None]] = {
     "check": on_check,
     "rooms": on_rooms,
     "who": on_who,
+    "quit": on_quit,
 }
