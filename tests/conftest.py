@@ -48,7 +48,7 @@ def connect() -> Iterator[Connect]:
         server: ChatServer, name: str, password: str = PASSWORD, room: str = "general", **options: Any
     ) -> ChatClient:
         options.setdefault("iterations", FAST_ITERATIONS)
-        client = ChatClient(*server.address, name, password, room, server.mode.name, **options)
+        client = ChatClient(*server.address, name, password, room, server.mode, **options)
         clients.append(client)
         return client.connect()
 

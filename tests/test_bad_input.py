@@ -200,7 +200,7 @@ BAD_LATER_LINES = {
 
 @pytest.mark.parametrize("case", BAD_LATER_LINES)
 def test_bad_line_after_hello_gets_an_error_and_the_conversation_goes_on(case: str, pair: Pair, raw: Raw) -> None:
-    mode = pair.server.mode.name
+    mode = pair.server.mode
     raw.hello(mode, "mallory")
     line, explanation = BAD_LATER_LINES[case]
     raw.send(line)
@@ -215,10 +215,10 @@ def test_bad_line_after_hello_gets_an_error_and_the_conversation_goes_on(case: s
 
 
 def test_say_that_does_not_decrypt_or_lacks_fields_is_refused(pair: Pair, raw: Raw) -> None:
-    raw.hello(pair.server.mode.name, "mallory")
+    raw.hello(pair.server.mode, "mallory")
     raw.send(b'{"type": "say", "ciphertext": "bm90IGEgbWVzc2FnZQ=="}\n')
     error = raw.error()
-    expected = "cannot_decrypt" if pair.server.mode.name == "classic" else "malformed"
+    expected = "cannot_decrypt" if pair.server.mode == "classic" else "malformed"
     assert error["code"] == expected
     round_trip(pair.alice, pair.bob)
     assert not any("bm90IGEgbWVzc2FnZQ" in m.ciphertext for m in pair.bob.messages())
@@ -237,7 +237,7 @@ def test_one_megabyte_line_is_refused(pair: Pair, raw: Raw) -> None:
 
 
 def test_ten_megabytes_after_hello_are_refused(pair: Pair, raw: Raw) -> None:
-    raw.hello(pair.server.mode.name, "mallory")
+    raw.hello(pair.server.mode, "mallory")
     sender = send_in_chunks(raw.sock, 10 * 1024 * 1024)
     error = raw.error()
     assert error["code"] == "malformed" and str(protocol.MAX_LINE_BYTES) in error["text"]
@@ -273,7 +273,7 @@ def test_disconnect_in_the_middle_of_a_line(said_hello: bool, pair: Pair) -> Non
     for number in range(5):
         raw = Raw(pair.server)
         if said_hello:
-            raw.hello(pair.server.mode.name, f"runner{number}")
+            raw.hello(pair.server.mode, f"runner{number}")
         raw.send(b'{"type": "say", "ciphertext": "AAAAAAAA')
         raw.reset()
     round_trip(pair.alice, pair.bob)
@@ -323,7 +323,7 @@ def test_sealed_room_keeps_the_first_members_check(start_server: StartServer, co
     server = start_server("sealed")
     alice = connect(server, "alice", room="vault")
     # alice's client sends the room's check once it has joined; let the server take it before bob arrives
-    assert eventually(lambda: server.log.room("vault", server.mode.make_salt).check_blob is not None)
+    assert eventually(lambda: server.log.room("vault", server.rules.make_salt).check_blob is not None)
     bob = connect(server, "bob", room="vault")
     round_trip(alice, bob)
     with pytest.raises(ChatError, match="wrong password"):
@@ -336,7 +336,7 @@ def test_sealed_room_keeps_the_first_members_check(start_server: StartServer, co
 def test_taken_name_is_refused(pair: Pair, connect: Connect, raw: Raw) -> None:
     with pytest.raises(ChatError, match="already taken"):
         connect(pair.server, "alice")
-    raw.send(protocol.encode(hello_frame(pair.server.mode.name, "bob")))
+    raw.send(protocol.encode(hello_frame(pair.server.mode, "bob")))
     error = raw.error()
     assert error["code"] == "name_taken" and "'bob'" in error["text"]
     assert raw.is_closed()

@@ -11,7 +11,7 @@ import pytest
 from chatkit import protocol
 from chatkit.client import ChatClient, ChatMessage, Members, Notice, Problem
 from chatkit.crypto import classic, kdf
-from chatkit.server import ChatServer
+from chatkit.server import ChatServer, DirectDelivery, Postman
 from chatkit.server.member import Limits, TokenBucket
 
 from .conftest import PASSWORD, Connect, StartServer, eventually
@@ -80,10 +80,15 @@ def test_flooder_is_rate_limited_while_others_keep_chatting(start_server: StartS
 # --- a stalled reader ---
 
 
-@pytest.fixture
-def stalled_room(start_server: StartServer, connect: Connect) -> Iterator[tuple[ChatServer, ChatClient, ChatClient]]:
-    """A classic server that gives up on a stuck send after 1 s, with alice and bob connected."""
-    server = start_server("classic", limits=Limits(stall_seconds=1.0, **FAST))
+@pytest.fixture(params=[Postman, DirectDelivery], ids=["postman", "direct"])
+def stalled_room(
+    request: pytest.FixtureRequest, start_server: StartServer, connect: Connect
+) -> Iterator[tuple[ChatServer, ChatClient, ChatClient]]:
+    """A classic server that gives up on a stuck send after 1 s, with alice and bob connected (either delivery).
+
+    With DirectDelivery the whole room waits behind sleepy for that second; with the postman nobody waits.
+    """
+    server = start_server("classic", limits=Limits(stall_seconds=1.0, **FAST), delivery=request.param)
     yield server, connect(server, "alice"), connect(server, "bob")
 
 
@@ -146,7 +151,7 @@ def test_threads_and_memory_return_after_200_connections(start_server: StartServ
 def test_connections_get_keepalive_timings(start_server: StartServer, connect: Connect) -> None:
     server = start_server("classic")
     connect(server, "alice")
-    (member,) = server.rooms.everyone()
+    (member,) = server.connections()
     assert member.sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
     if hasattr(socket, "TCP_KEEPIDLE"):
         assert member.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 60

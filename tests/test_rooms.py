@@ -1,4 +1,6 @@
-"""Ten people in two rooms: every message reaches exactly its room, once each, and the server's answers agree."""
+"""Ten people in two rooms: every message reaches exactly its room, once each, and the server's answers agree.
+
+The delivery tests run with the postman (the default) and with the simple DirectDelivery: the same behaviour."""
 
 import json
 from collections import Counter
@@ -9,11 +11,18 @@ from datetime import datetime
 import pytest
 
 from chatkit.client import ChatClient, ChatMessage, Event, Members, Notice, RoomList
-from chatkit.server import ChatServer
+from chatkit.server import ChatServer, Delivery, DirectDelivery, Limits, Postman
 
 from .conftest import Connect, StartServer
 
 ROOMS = ("red", "blue")
+MakeDelivery = Callable[[Limits], Delivery]
+# (mode, delivery): both modes with the postman, and the simple form in one of them (the delivery does not depend on it)
+DELIVERIES = pytest.mark.parametrize(
+    ("mode", "delivery"),
+    [("classic", Postman), ("sealed", Postman), ("sealed", DirectDelivery)],
+    ids=["classic", "sealed", "sealed-direct"],
+)
 MESSAGES_EACH = 3
 
 
@@ -30,9 +39,9 @@ def room_of(town: Town, name: str) -> str:
     return next(room for room, people in town.people.items() if any(p.name == name for p in people))
 
 
-def build_town(start_server: StartServer, connect: Connect, mode: str) -> Town:
+def build_town(start_server: StartServer, connect: Connect, mode: str, delivery: MakeDelivery = Postman) -> Town:
     """Connect ten people: three start in each room, two per room start in general and then join it."""
-    server = start_server(mode)
+    server = start_server(mode, delivery=delivery)
     people: dict[str, list[ChatClient]] = {}
     for room in ROOMS:
         people[room] = [connect(server, f"{room}{n}", room=room) for n in range(3)]
@@ -69,9 +78,11 @@ def exchange(town: Town) -> dict[str, list[str]]:
     return said
 
 
-@pytest.mark.parametrize("mode", ["classic", "sealed"])
-def test_every_message_reaches_exactly_its_room_once(mode: str, start_server: StartServer, connect: Connect) -> None:
-    town = build_town(start_server, connect, mode)
+@DELIVERIES
+def test_every_message_reaches_exactly_its_room_once(
+    mode: str, delivery: MakeDelivery, start_server: StartServer, connect: Connect
+) -> None:
+    town = build_town(start_server, connect, mode, delivery)
     said = exchange(town)
     for room, people in town.people.items():
         expected = Counter(said[room] + [f"end of {room}"])
@@ -84,9 +95,11 @@ def test_every_message_reaches_exactly_its_room_once(mode: str, start_server: St
             assert len(own) == MESSAGES_EACH + (person is people[0]), "the sender's echo arrives once"
 
 
-@pytest.mark.parametrize("mode", ["classic", "sealed"])
-def test_every_member_sees_the_same_id_for_a_message(mode: str, start_server: StartServer, connect: Connect) -> None:
-    town = build_town(start_server, connect, mode)
+@DELIVERIES
+def test_every_member_sees_the_same_id_for_a_message(
+    mode: str, delivery: MakeDelivery, start_server: StartServer, connect: Connect
+) -> None:
+    town = build_town(start_server, connect, mode, delivery)
     exchange(town)
     for people in town.people.values():
         ids = [{m.text: m.id for m in person.messages()} for person in people]
@@ -110,9 +123,11 @@ def test_room_list_members_and_roster(mode: str, start_server: StartServer, conn
     assert town.server.roster() == {"general": [], **expected}
 
 
-@pytest.mark.parametrize("mode", ["classic", "sealed"])
-def test_join_and_leave_notices_go_to_the_right_rooms(mode: str, start_server: StartServer, connect: Connect) -> None:
-    town = build_town(start_server, connect, mode)
+@DELIVERIES
+def test_join_and_leave_notices_go_to_the_right_rooms(
+    mode: str, delivery: MakeDelivery, start_server: StartServer, connect: Connect
+) -> None:
+    town = build_town(start_server, connect, mode, delivery)
     red, blue = town.people["red"], town.people["blue"]
     for name in ("red3", "red4"):
         red[0].wait_for(lambda e, n=name: e == Notice(f"{n} joined red"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chatkit.client import ChatMessage
-from chatkit.server import ChatServer
+from chatkit.server import ChatServer, DirectDelivery
 
 from .conftest import PASSWORD, Connect, StartServer, eventually
 
@@ -71,13 +71,28 @@ def test_context_manager_starts_and_stops(tmp_path: Path, connect: Connect) -> N
     assert eventually(lambda: not new_threads(before)), f"threads left: {new_threads(before)}"
 
 
+def test_the_simple_direct_delivery_chats_and_stops_like_the_postman(tmp_path: Path, connect: Connect) -> None:
+    before = set(threading.enumerate())
+    with ChatServer("classic", password=PASSWORD, db=tmp_path / "chat.db", delivery=DirectDelivery) as server:
+        assert isinstance(server.delivery, DirectDelivery)
+        chat_once(connect, server)
+    assert eventually(lambda: not new_threads(before)), f"threads left: {new_threads(before)}"
+
+
+def test_mode_is_the_name_and_rules_decide(start_server: StartServer) -> None:
+    classic, sealed = start_server("classic"), start_server("sealed")
+    assert (classic.mode, sealed.mode) == ("classic", "sealed")
+    assert type(classic.rules).__name__ == "ClassicRules" and type(sealed.rules).__name__ == "SealedRules"
+    assert "sealed" in repr(sealed)
+
+
 def test_stop_all_stops_every_server(tmp_path: Path) -> None:
     servers = [ChatServer(db=tmp_path / f"{n}.db") for n in range(3)]
     for server in servers:
         server.start()
     ChatServer.stop_all()
     assert not any(server.is_running for server in servers)
-    assert not any(server in ChatServer.running for server in servers)
+    assert not any(server in ChatServer.live for server in servers)
 
 
 @pytest.mark.parametrize("mode", ["classic", "sealed"])

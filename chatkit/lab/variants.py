@@ -15,10 +15,10 @@ from chatkit.client.codec import SealedCodec
 from chatkit.lab.relay import Relay
 from chatkit.lab.stage import Stage
 from chatkit.protocol import Frame
-from chatkit.server.sealed import SealedMode
+from chatkit.server.sealed import SealedRules
 
 
-class ForgetfulServer(SealedMode):
+class ForgetfulServer(SealedRules):
     """INSECURE on purpose: accepts any counter, so a replayed message is stored and relayed again (S4 off)."""
 
     def _check_fresh(self, room: str, sender: str, counter: int) -> None:
@@ -48,7 +48,7 @@ class Variant:
     mode: str
     weakness: str
     padding_oracle: bool = False
-    server_mode: type[SealedMode] | None = None
+    server_rules: type[SealedRules] | None = None
     codec: type[SealedCodec] | None = None
 
 
@@ -72,8 +72,8 @@ class VariantStage(Stage):
         spec = VARIANTS[variant]
         super().__init__(spec.mode, padding_oracle=spec.padding_oracle and not hardened, **options)
         self.variant, self.hardened = variant, hardened
-        if spec.server_mode is not None and not hardened:
-            self.server.mode = spec.server_mode()  # before anyone connects: every message goes through it
+        if spec.server_rules is not None and not hardened:
+            self.server.rules = spec.server_rules()  # before anyone connects: every message goes through it
         self.codec = None if hardened else spec.codec
 
     def __repr__(self) -> str:

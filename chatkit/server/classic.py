@@ -7,12 +7,12 @@ it again for the room. Nothing here is end-to-end: whoever runs (or breaks into)
 import time
 
 from chatkit.crypto import CANNOT_DECRYPT, BadPadding, CannotDecrypt, classic, kdf
+from chatkit.protocol import Frame, Refused
 from chatkit.server.member import Member
-from chatkit.server.modes import Fields, ModeError
 from chatkit.storage import RoomRecord
 
 
-class ClassicMode:
+class ClassicRules:
     """Decrypt, log plaintext, re-encrypt: the server is a full participant in every conversation."""
 
     name = "classic"
@@ -27,22 +27,22 @@ class ClassicMode:
         """Classic rooms have no salt of their own: one static salt serves every deployment."""
         return None
 
-    def check_hello(self, member: Member, hello: Fields) -> None:
+    def check_hello(self, member: Member, hello: Frame) -> None:
         """Accept a newcomer whose encrypted name decrypts to their name (as the original's first line did)."""
         if "proof" not in hello:
-            raise ModeError("wrong_mode", "this server runs in classic mode: start your client in classic mode")
+            raise Refused("wrong_mode", "this server runs in classic mode: start your client in classic mode")
         try:
             proof = classic.decrypt(self.key, hello["proof"])
         except CannotDecrypt:
             proof = None
         if proof != hello["name"]:
-            raise ModeError("wrong_password", "wrong password: the server could not decrypt your greeting")
+            raise Refused("wrong_password", "wrong password: the server could not decrypt your greeting")
 
-    def joined(self, record: RoomRecord) -> Fields:
+    def joined(self, record: RoomRecord) -> Frame:
         """Announce a room: in classic mode there is nothing to announce but its name."""
         return {"room": record.name}
 
-    def accept(self, member: Member, say: Fields) -> tuple[str, Fields]:
+    def accept(self, member: Member, say: Frame) -> tuple[str, Frame]:
         """Decrypt a message, keep its plaintext for the log, and encrypt it again for the room."""
         plaintext = self.decrypt(say["ciphertext"])
         return plaintext, {"ciphertext": classic.encrypt(self.key, plaintext), "time": time.time()}
@@ -53,7 +53,7 @@ class ClassicMode:
             return classic.decrypt(self.key, token)
         except BadPadding as error:
             if self.padding_oracle:
-                raise ModeError("bad_padding", str(error)) from None
-            raise ModeError("cannot_decrypt", CANNOT_DECRYPT) from None
+                raise Refused("bad_padding", str(error)) from None
+            raise Refused("cannot_decrypt", CANNOT_DECRYPT) from None
         except CannotDecrypt:
-            raise ModeError("cannot_decrypt", CANNOT_DECRYPT) from None
+            raise Refused("cannot_decrypt", CANNOT_DECRYPT) from None

@@ -1,170 +1,219 @@
-"""The postman: one thread per server that writes to every member's socket, many lines per system call.
+"""The postman: one thread that writes to every member's socket, many lines per system call, never waiting.
 
-Why not let the sender's thread write to each member itself? Each `send` is a system call, and a system call
-costs about the same for 100 bytes as for 100 kilobytes. With 500 people in a room, ten fast senders mean 5,000
-calls per round of messages, and that is what limits the server. So reading stays one thread per member (the
-simple design the kit teaches), but writing is handed to a postman:
+The simple form is delivery.py's `DirectDelivery` (each sender's thread `sendall`s every line itself, and one
+member who stops reading stalls everyone). The postman is the next step, with the same interface, built from
+techniques you can look up by name:
 
-- A thread with something to say calls `post(line, recipients)`: the line goes into the postman's outbox, in
-  order, with the set of members it is for (a room's members, or just one person for a reply). Once that thread
-  has let go of its locks it calls `wake()`.
-- The postman wakes at once and takes the whole outbox. Lines in a row for the same members are joined into one
-  piece of bytes, and each member gets that piece once: under a burst, one step per member, not one per line.
-- It then gives each socket everything pending in ONE send that never waits. At a normal pace that is one line,
-  sent immediately; under a burst, many lines in one call.
-- Whatever a socket cannot take yet stays with the member; the postman retries when the socket is writable
-  (a `selectors` wait). Nobody waits for a slow reader; the watchdog drops one who stays behind too long.
+- **Non-blocking sends**: a socket gets what it takes at once (`MSG_DONTWAIT`); the rest waits in its `Outbox`.
+- **Write coalescing**: lines posted while the postman was busy are joined per member and sent in one call.
+- **`selectors` and the self-pipe trick**: it sleeps in `select` on full sockets and on one end of a socket pair;
+  `wake()` writes a byte to the other end, so a new line wakes it at once, not after a polling delay.
+- **Backpressure**: a member whose socket refuses bytes while too many lines wait is dropped (`Limits`).
 
-The postman sleeps in `select` on the sockets of members who are behind plus a "bell": one end of a socket pair
-that `wake()` writes a byte to. That way a new line wakes it immediately, never after a polling delay.
+Only the postman's thread changes the outboxes, so they need no lock; an outbox exists only while something
+waits for its member. docs/performance.md has the measurements behind each choice.
 """
 
 import contextlib
+import select
 import selectors
 import socket
 import threading
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from itertools import groupby
 
-from chatkit.server.member import Member
+from chatkit.server.delivery import WRITE_TIMEOUT
+from chatkit.server.member import Limits, Member
 
 WAKE_SECONDS = 0.5  # the longest the postman sleeps without a reason (it checks whether it should stop)
+NO_WAIT = getattr(socket, "MSG_DONTWAIT", 0)  # Linux and macOS: "send what fits, never wait"
+SMALL_SEND = 4096  # without MSG_DONTWAIT (Windows): a socket that select() calls writable takes this much at once
 # poll() needs no set-up call of its own, so a fresh selector each round costs one system call (Windows: select)
 Selector = getattr(selectors, "PollSelector", selectors.SelectSelector)
-Letter = tuple[bytes, Collection[Member]]  # a line, and the members it is for
+Posted = tuple[bytes, Collection[Member]]  # a line, and the members it is for
+
+
+@dataclass(slots=True)
+class Outbox:
+    """What waits for one member: written by the postman's thread only."""
+
+    pieces: list[bytes] = field(default_factory=list)  # coalesced lines not sent yet, oldest first
+    lines: int = 0  # how many lines those pieces hold
+    unsent: bytes = b""  # bytes taken from the pieces that the socket has not accepted yet
+    behind_since: float | None = None  # since when the socket could not take everything (for the watchdog)
 
 
 class Postman:
     """Write lines to members' sockets on one thread, coalescing whatever piled up meanwhile."""
 
-    def __init__(self) -> None:
-        self._outbox: list[Letter] = []  # lines posted and not yet handed to their members, oldest first
-        self._posted = 0  # how many letters were ever posted
-        self._handed = 0  # how many of them the postman has handed to their members
-        self._behind: set[Member] = set()  # members whose socket could not take everything yet
-        self._lock = threading.Lock()  # guards _outbox, _posted and _rung
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self._posted: list[Posted] = []  # lines posted and not yet coalesced into outboxes, oldest first
+        self._posted_count = 0  # how many lines were ever posted
+        self._coalesced_count = 0  # how many of them are in outboxes (or sent)
+        self._outboxes: dict[Member, Outbox] = {}  # members with something waiting
+        self._lock = threading.Lock()  # guards _posted, _posted_count and _wakeup_pending
         self._round_done = threading.Condition()  # notified after every round, for wait_until_sent()
-        self._rung = False  # a byte is in the bell and not yet read: no need to ring again
-        self._bell, self._bell_rope = socket.socketpair()
-        self._bell.setblocking(False)
-        self._bell_rope.setblocking(False)
-        self.running = True
+        self._wakeup_pending = False  # a byte is in the self-pipe and not yet read: no need to write another
+        self._wakeup_receiver, self._wakeup_sender = socket.socketpair()  # the self-pipe
+        self._wakeup_receiver.setblocking(False)
+        self._wakeup_sender.setblocking(False)
+        self._running = True
+
+    # --- what the hub calls (from members' threads) ---
 
     def post(self, line: bytes, recipients: Collection[Member]) -> None:
-        """Put a line in the outbox for these members. Nothing is sent until someone calls wake()."""
+        """Put a line in the postman's queue for these members. Nothing is sent until someone calls wake()."""
         with self._lock:
-            self._outbox.append((line, recipients))
-            self._posted += 1
+            self._posted.append((line, recipients))
+            self._posted_count += 1
 
     def wake(self) -> None:
-        """Ring the bell if there is mail and it is not rung yet. Call it only once you hold no lock.
+        """Write a byte to the self-pipe if lines wait and none is there yet. Call it only once you hold no lock.
 
-        Ringing is a system call, and a thread in a system call lets other threads run. If it held the room's lock
+        Writing it is a system call, and a thread in a system call lets other threads run. If it held the hub's lock
         meanwhile, every other sender would queue up behind that lock, one thread switch each; measured on a
         10-client burst, that made the server spend twice the CPU on the same messages (docs/performance.md).
         """
         with self._lock:
-            if self._rung or not self._outbox:
+            if self._wakeup_pending or not self._posted:
                 return
-            self._rung = True
-        with contextlib.suppress(OSError):  # a full bell is rung enough; a closed one means stopping
-            self._bell_rope.send(b"!")
+            self._wakeup_pending = True
+        with contextlib.suppress(OSError):  # a full pipe is woken enough; a closed one means stopping
+            self._wakeup_sender.send(b"!")
 
-    def stop(self) -> None:
-        """Ask the postman to finish its round and end."""
-        self.running = False
-        with contextlib.suppress(OSError):
-            self._bell_rope.send(b"!")
-
-    def run(self) -> None:
-        """Deliver mail until stop(), then close the bell."""
-        try:
-            while self.running:
-                writable = self._wait()
-                posted, letters = self._take_outbox()
-                for member in hand_out(letters) | writable:
-                    self._send(member)
-                with self._round_done:
-                    self._handed = posted
-                    self._round_done.notify_all()
-        finally:
-            self._bell.close()
-            self._bell_rope.close()
-
-    def _wait(self) -> set[Member]:
-        """Sleep until the bell rings or a member who is behind can take more; return those (and any closed)."""
-        with Selector() as selector:
-            selector.register(self._bell, selectors.EVENT_READ)
-            watched = self._watch(selector, self._behind)
-            ready = selector.select(timeout=WAKE_SECONDS)
-        closed = {member for member in self._behind if member.closed}  # to be forgotten
-        return closed | {member for key, _ in ready if (member := watched.get(key.fd)) is not None}
-
-    @staticmethod
-    def _watch(selector: selectors.BaseSelector, members: Iterable[Member]) -> dict[int, Member]:
-        """Register the sockets of members who are behind for writing; return them by file number."""
-        watched = {}
-        for member in members:
-            with contextlib.suppress(ValueError, KeyError, OSError):  # closed meanwhile: forgotten below
-                selector.register(member.sock, selectors.EVENT_WRITE)
-                watched[member.sock.fileno()] = member
-        return watched
-
-    def _take_outbox(self) -> tuple[int, list[Letter]]:
-        """Empty the bell and take the outbox; return it with the number of letters posted so far."""
-        with contextlib.suppress(OSError):
-            self._bell.recv(4096)
-        with self._lock:
-            letters, self._outbox, self._rung = self._outbox, [], False
-            return self._posted, letters
-
-    def _send(self, member: Member) -> None:
-        """Send a member what is left over, then what is pending, each in one call that never waits."""
-        if member.closed:
-            member.forget_mail()
-        elif not member.unsent or member.send_unsent():
-            member.unsent = member.take_pending()
-            if member.unsent:
-                member.send_unsent()
-        self._note_progress(member)
-
-    def _note_progress(self, member: Member) -> None:
-        """Keep a member who is behind on the watch list (and note since when); forget one who caught up."""
-        if member.unsent and not member.closed:
-            self._behind.add(member)
-            if member.behind_since is None:
-                member.behind_since = time.monotonic()
-        else:
-            self._behind.discard(member)
-            member.behind_since = None
+    def finish(self, member: Member) -> None:
+        """Wait (bounded) until everything posted for a member who is leaving was sent, then close their socket."""
+        if not self.wait_until_sent(member, WRITE_TIMEOUT):
+            member.abort()
+        member.close()  # the postman forgets their outbox in its next round
 
     def wait_until_sent(self, member: Member, timeout: float) -> bool:
         """Wait (bounded) until every line posted so far for a member has gone; return whether it did."""
         with self._lock:
-            posted = self._posted
+            posted = self._posted_count
         self.wake()
         deadline = time.monotonic() + timeout
         with self._round_done:
-            while (self._handed < posted or member.has_mail()) and not member.closed and self.running:
+            while (self._coalesced_count < posted or member in self._outboxes) and not member.closed and self._running:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 self._round_done.wait(min(left, WAKE_SECONDS))
-        return self._handed >= posted and not member.has_mail()
+        return self._coalesced_count >= posted and member not in self._outboxes
 
+    def stalled(self, now: float) -> list[Member]:
+        """Return the members whose socket has not taken everything for longer than the limit (the watchdog asks)."""
+        outboxes = self._outboxes.copy()  # one step, so the postman's thread may add and remove outboxes meanwhile
+        limit = self.limits.stall_seconds
+        return [m for m, box in outboxes.items() if box.behind_since is not None and now - box.behind_since > limit]
 
-def hand_out(letters: list[Letter]) -> set[Member]:
-    """Give each member their lines; return who got some.
+    def outbox(self, member: Member) -> Outbox | None:
+        """Return what waits for a member (None if nothing does): for tests and the curious, never to change."""
+        return self._outboxes.get(member)
 
-    Letters in a row for the same members (the same set object: a room's members are a set that is replaced when
-    someone joins or leaves) are joined first, so a burst of 100 lines to a room of 500 costs one step per member.
-    """
-    touched: set[Member] = set()
-    for _, run in groupby(letters, key=lambda letter: id(letter[1])):
-        same = list(run)
-        data, recipients = b"".join(line for line, _ in same), same[0][1]
-        for member in recipients:
-            member.queue(data, len(same))
-        touched.update(recipients)
-    return touched
+    # --- the postman's own thread ---
+
+    def run(self) -> None:
+        """Deliver until stop(): sleep until there is work, coalesce what was posted, send each member theirs."""
+        try:
+            while self._running:
+                ready = self._wait()
+                for member in self._coalesce() | ready:
+                    self._flush(member)
+                with self._round_done:
+                    self._round_done.notify_all()
+        finally:
+            self.close()
+
+    def _wait(self) -> set[Member]:
+        """Sleep in select until woken through the self-pipe or a full socket can take more; return those members."""
+        with Selector() as selector:
+            selector.register(self._wakeup_receiver, selectors.EVENT_READ)
+            for member in self._outboxes:  # the members who are behind
+                with contextlib.suppress(ValueError, KeyError, OSError):  # closed meanwhile: _flush forgets them
+                    selector.register(member.sock, selectors.EVENT_WRITE, member)
+            ready = selector.select(timeout=WAKE_SECONDS)
+        with contextlib.suppress(OSError):
+            self._wakeup_receiver.recv(4096)  # empty the self-pipe, so that the next wake() is heard
+        closed = {member for member in self._outboxes if member.closed}
+        return closed | {key.data for key, _ in ready if key.data is not None}
+
+    def _coalesce(self) -> set[Member]:
+        """Take what was posted into the recipients' outboxes, lines in a row for the same members joined first.
+
+        "The same members" means the same set object: a room's members are a frozenset that is replaced when someone
+        joins or leaves (rooms.py). So a burst of 100 lines to a room of 500 costs one step per member, not 100.
+        """
+        with self._lock:
+            posted, self._posted, self._wakeup_pending = self._posted, [], False
+            count = self._posted_count
+        touched: set[Member] = set()
+        for _, same_members in groupby(posted, key=lambda item: id(item[1])):
+            run = list(same_members)
+            data, recipients = b"".join(line for line, _ in run), run[0][1]
+            for member in recipients:
+                self._add(member, data, len(run))
+            touched.update(recipients)
+        self._coalesced_count = count
+        return touched
+
+    def _add(self, member: Member, data: bytes, lines: int) -> None:
+        """Put lines in a member's outbox, or drop the member if their socket refuses bytes and too many wait."""
+        # Only a member whose socket refuses bytes can be too far behind: lines also wait a moment while the
+        # postman is busy with others, and that must not count against a member who reads well.
+        if member.closed:
+            return
+        outbox = self._outboxes.get(member)
+        if outbox is None:
+            outbox = self._outboxes[member] = Outbox()
+        elif outbox.behind_since is not None and outbox.lines + lines > self.limits.outbox_lines:
+            member.drop(f"too far behind: {self.limits.outbox_lines} lines waiting to be read")
+            return
+        outbox.pieces.append(data)
+        outbox.lines += lines
+
+    def _flush(self, member: Member) -> None:
+        """Send a member what is left over, then what is pending, each in one call that never waits."""
+        outbox = self._outboxes.get(member)
+        if outbox is None:
+            return
+        if outbox.unsent and not member.closed:  # left over from last time: it goes first
+            outbox.unsent = self._send(member, outbox.unsent)
+        if not outbox.unsent and outbox.pieces and not member.closed:
+            data, outbox.pieces, outbox.lines = b"".join(outbox.pieces), [], 0
+            outbox.unsent = self._send(member, data)
+        if member.closed or not (outbox.unsent or outbox.pieces):
+            del self._outboxes[member]  # all sent (or nobody to send to): nothing is kept for them
+        elif outbox.behind_since is None:
+            outbox.behind_since = time.monotonic()
+
+    def _send(self, member: Member, data: bytes) -> bytes:
+        """Give the member's socket what it takes without waiting (a non-blocking send); return the rest."""
+        try:
+            if NO_WAIT:
+                sent = member.sock.send(data, NO_WAIT)
+            else:  # no MSG_DONTWAIT (Windows): ask select first, then send a little
+                _, writable, _ = select.select([], [member.sock], [], 0)
+                sent = member.sock.send(data[:SMALL_SEND]) if writable else 0
+        except BlockingIOError:
+            sent = 0  # the socket's buffer is full
+        except OSError:
+            member.abort()  # the connection is gone: nothing left worth sending
+            return b""
+        return data[sent:]
+
+    # --- lifetime ---
+
+    def stop(self) -> None:
+        """Ask the postman to finish its round and end."""
+        self._running = False
+        with contextlib.suppress(OSError):
+            self._wakeup_sender.send(b"!")
+
+    def close(self) -> None:
+        """Close the self-pipe (run() does it as it ends; a postman that never ran needs it called)."""
+        self._wakeup_receiver.close()
+        self._wakeup_sender.close()

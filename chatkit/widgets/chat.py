@@ -244,7 +244,7 @@ def make_client(
     """Build (not connect) the client; the mode defaults to the server's (sealed for a bare address)."""
     if isinstance(server_or_address, ChatServer):
         host, port = server_or_address.address
-        mode = mode or server_or_address.mode.name
+        mode = mode or server_or_address.mode
     else:
         host, port = server_or_address
     options: dict[str, Any] = {} if iterations is None else {"iterations": iterations}

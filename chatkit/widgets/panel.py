@@ -43,7 +43,7 @@ class ServerPanel(view.TextFallback, w.VBox):  # type: ignore[misc]
         self.server, self.rows = server, rows
         self._lock = threading.Lock()  # guards _lines, written by the flusher and read by any thread
         self._lines: list[str] = []
-        self.badge = w.HTML(f"<b>server</b> {badge_html(server.mode.name)}")
+        self.badge = w.HTML(f"<b>server</b> {badge_html(server.mode)}")
         self.roster_view = w.HTML()
         self.rows_view = w.HTML()
         self.refresh_button = w.Button(description="refresh", layout=w.Layout(width="80px"))
@@ -69,7 +69,7 @@ class ServerPanel(view.TextFallback, w.VBox):  # type: ignore[misc]
     def _render(self) -> None:
         """Render roster and rows, sending only what changed."""
         roster, stored, trouble = self._read()
-        lines = [f"server: {badge_text(self.server.mode.name)}", *roster_lines(roster)]
+        lines = [f"server: {badge_text(self.server.mode)}", *roster_lines(roster)]
         lines += [trouble] if trouble else [f"last {len(stored)} stored rows:", *map(row_line, stored)]
         roster_html, rows_html = roster_table(roster), f"<i>{escape(trouble)}</i>" if trouble else rows_table(stored)
         with self._lock:

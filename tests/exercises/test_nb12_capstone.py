@@ -83,7 +83,7 @@ def test_is_fresh_rules(exercise: Load) -> None:
 def test_patched_server_stops_the_replay(exercise: Load, variant: Callable[..., VariantStage]) -> None:
     ex = exercise("nb12_capstone")
     stage = variant("no-replay-check")
-    stage.server.mode = ex.PatchedServer()
+    stage.server.rules = ex.PatchedServer()
     alice, bob, secret = replay_scene(stage, ex)
     alice.wait_for(lambda e: isinstance(e, Problem) and e.code == "replay")
     finish(alice, bob)

@@ -1,0 +1,95 @@
+"""The hub: what every member's conversation talks to. It owns the rooms, the log, the delivery and the mode's rules.
+
+A conversation (conversation.py) reads one member's lines and asks the hub to act: welcome, move, publish,
+announce, reply, leave. The hub never calls back into a conversation or the server, so every import points down.
+
+One private lock keeps one order: a message gets its id in the log and is posted to the delivery under it, and so
+are room changes, so every member sees messages in the order the log stored them, and a notice that someone left
+reaches exactly the people who were there.
+"""
+
+import threading
+import time
+
+from chatkit import protocol
+from chatkit.protocol import Frame, Refused
+from chatkit.server.delivery import Delivery
+from chatkit.server.member import Limits, Member
+from chatkit.server.rooms import Rooms
+from chatkit.server.rules import Rules
+from chatkit.storage import ChatLog
+
+
+class Hub:
+    """Rooms, log, delivery and rules in one owner, for the conversations of one running server."""
+
+    def __init__(self, rules: Rules, log: ChatLog, delivery: Delivery, limits: Limits) -> None:
+        self.rules = rules  # ChatServer.rules sets it again if a notebook swaps the rules while running
+        self.log = log
+        self.delivery = delivery
+        self.limits = limits
+        self._rooms = Rooms()
+        self._lock = threading.Lock()  # one order for log ids, room changes and posted lines
+
+    def welcome(self, member: Member, name: str, hello: Frame) -> None:
+        """Let the rules check a newcomer, give them their name, and greet them."""
+        self.rules.check_hello(member, hello)
+        with self._lock:
+            claimed = self._rooms.claim_name(member, name)
+        if not claimed:
+            raise Refused("name_taken", f"the name {name!r} is already taken on this server")
+        self.log.saw_user(name)
+        self.reply(member, {"type": "welcome", "name": name, "mode": self.rules.name})
+
+    def move(self, member: Member, room: str) -> None:
+        """Put a member in a room, tell them about it, and tell both rooms."""
+        record = self.log.room(room, self.rules.make_salt)
+        with self._lock:
+            old = self._rooms.move(member, room)
+        if old and old != room:
+            self.announce(old, f"{member.name} left {old}")
+        self.reply(member, {"type": "joined", **self.rules.joined(record)})
+        self.announce(room, f"{member.name} joined {room}")
+
+    def publish(self, member: Member, say: Frame) -> None:
+        """Let the rules accept a 'say', store it, then post it to the sender's room in the order it was stored."""
+        payload, fields = self.rules.accept(member, say)
+        with self._lock:
+            stored = self.log.append(member.room, member.name, payload)
+            message = {"time": time.time(), **fields, "type": "message", "id": stored.id}
+            message.update(room=member.room, sender=member.name)
+            self.delivery.post(protocol.encode(message), self._rooms.members(member.room))
+        self.delivery.wake()  # after the lock: see Postman.wake
+
+    def announce(self, room: str, text: str) -> None:
+        """Tell everyone in a room something (a notice, not a chat message)."""
+        line = protocol.encode({"type": "notice", "text": text})
+        with self._lock:  # posted before a member who is leaving is gone: finish() waits for it
+            self.delivery.post(line, self._rooms.members(room))
+        self.delivery.wake()  # after the lock: see Postman.wake
+
+    def reply(self, member: Member, frame: Frame) -> None:
+        """Send a message to one member."""
+        self.delivery.post(protocol.encode(frame), (member,))
+        self.delivery.wake()
+
+    def keep_check(self, member: Member, room: str, nonce: bytes, ciphertext: bytes) -> None:
+        """Sealed mode: keep the first member's password check for their room."""
+        if self.rules.name != "sealed" or room != member.room:
+            raise Refused("not_supported", "a password check is only taken in sealed mode, for your current room")
+        self.log.set_room_check(room, nonce, ciphertext)
+
+    def leave(self, member: Member) -> None:
+        """Forget a member whose conversation ended, tell their room, and close their connection."""
+        if member.name:
+            with self._lock:
+                self._rooms.remove(member)
+            if member.room:
+                why = f" (dropped by the server: {member.reason})" if member.reason else ""
+                self.announce(member.room, f"{member.name} left {member.room}{why}")
+        self.delivery.finish(member)
+
+    def roster(self) -> dict[str, list[str]]:
+        """Return who is connected, room by room."""
+        with self._lock:
+            return self._rooms.roster()

@@ -1,0 +1,45 @@
+"""What a server mode decides: who may join, what a room announces, what is stored and what is relayed.
+
+The two modes differ only here (classic.py and sealed.py, `ClassicRules` and `SealedRules`), so students can read
+them side by side: the rest of the server (sockets, threads, rooms, delivery) is the same for both. A rule that says
+no raises `chatkit.protocol.Refused` with a code from `REFUSALS`.
+"""
+
+from typing import Protocol
+
+from chatkit.protocol import Frame
+from chatkit.server.classic import ClassicRules
+from chatkit.server.member import Member
+from chatkit.server.sealed import SealedRules
+from chatkit.storage import RoomRecord
+
+
+class Rules(Protocol):
+    """The interface both modes implement."""
+
+    name: str  # the mode's name: 'classic' or 'sealed' (what ChatServer.mode and the client's mode say)
+
+    def make_salt(self) -> bytes | None:
+        """Return the salt a new room is created with (None if the mode uses none)."""
+
+    def check_hello(self, member: Member, hello: Frame) -> None:
+        """Accept a newcomer, or raise Refused."""
+
+    def joined(self, record: RoomRecord) -> Frame:
+        """Return the fields of the 'joined' message for a room."""
+
+    def accept(self, member: Member, say: Frame) -> tuple[str, Frame]:
+        """Turn a 'say' message into (what to store, the fields to relay), or raise Refused."""
+
+
+def make_rules(mode: str, password: str | None, padding_oracle: bool) -> Rules:
+    """Build a mode's rules: classic needs the room password (the server knows it), sealed must not get one."""
+    if mode == "classic":
+        if not password:
+            raise ValueError("classic mode needs the room password: in the original design the server knows it")
+        return ClassicRules(password, padding_oracle)
+    if mode == "sealed":
+        if password or padding_oracle:
+            raise ValueError("sealed mode takes no password and no padding oracle: the server holds no key")
+        return SealedRules()
+    raise ValueError(f"mode should be 'classic' or 'sealed', got {mode!r}")
