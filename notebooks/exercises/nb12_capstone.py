@@ -5,7 +5,7 @@ Use chatkit.lab.relay (Relay, TO_SERVER) and chatkit.lab.variants (ForgetfulServ
 
 from chatkit.lab.relay import TO_SERVER, Relay  # noqa: F401 (your solution uses them)
 from chatkit.lab.variants import ForgetfulServer
-from chatkit.server.modes import ModeError
+from chatkit.protocol import Refused
 
 
 def replay_last_say(relay: Relay) -> int:
@@ -30,4 +30,4 @@ class PatchedServer(ForgetfulServer):
         with self._lock:  # many member threads check at once
             fresh = is_fresh(self.seen, room, sender, counter)
         if not fresh:
-            raise ModeError("replay", f"replay rejected: counter {counter} already used")
+            raise Refused("replay", f"replay rejected: counter {counter} already used")
