@@ -12,8 +12,14 @@ from dataclasses import dataclass
 
 # The lowest versions pyproject.toml asks for (tests/test_doctor.py keeps the two in step).
 NEEDED_PYTHON = (3, 11)
-LOWEST_VERSIONS = {"cryptography": (44,), "ipywidgets": (8, 1), "jupyterlab": (4, 2), "notebook": (7, 2)}
-FOR_NOTEBOOKS = ("ipywidgets", "jupyterlab", "notebook")  # the terminal commands run without them
+LOWEST_VERSIONS = {
+    "cryptography": (44,),
+    "ipywidgets": (8, 1),
+    "anywidget": (0, 9),
+    "jupyterlab": (4, 2),
+    "notebook": (7, 2),
+}
+FOR_NOTEBOOKS = ("ipywidgets", "anywidget", "jupyterlab", "notebook")  # the terminal commands run without them
 PROBE_SECONDS = 5.0
 
 
