@@ -20,6 +20,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tests.nbrun import REPO
+
 API_TRIES = 5  # a GET answered with a server error is asked again this often
 START_SECONDS = 90
 STOP_SECONDS = 15
@@ -61,6 +63,8 @@ def private_environment(home: Path) -> dict[str, str]:
     env["JUPYTER_PATH"] = os.pathsep.join([str(Path(sys.prefix) / "share" / "jupyter"), env.get("JUPYTER_PATH", "")])
     env["JUPYTER_PLATFORM_DIRS"] = "1"
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    # the served notebooks are a tmp copy, outside any course copy: their check() cells use this repository's
+    env.setdefault("CHATKIT_HOME", str(REPO))
     return env
 
 

@@ -36,7 +36,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("book") / "notebooks"
     shutil.copytree(NOTEBOOKS, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.db*"))
     out = folder.parent / "site"
-    exit_code = book.main(["--out", str(out), "--from", str(folder), *BOOK])  # as `chatkit book` runs it
+    with pytest.MonkeyPatch.context() as patch:  # the copy is outside any course copy: check() uses the repo's
+        patch.setenv("CHATKIT_HOME", str(NOTEBOOKS.parent))
+        exit_code = book.main(["--out", str(out), "--from", str(folder), *BOOK])  # as `chatkit book` runs it
     assert exit_code == book.BUILT, "every notebook should run to its end"
     return out
 
