@@ -35,4 +35,4 @@ def ratchet_step(chain_key: bytes) -> tuple[bytes, bytes]:
 
 def heal(chain_key: bytes, fresh_secret: bytes) -> bytes:
     """Mix a fresh shared secret (from a new X25519 exchange) into the chain: the new chain owes nothing to the old."""
-    return hkdf_sha256(fresh_secret, labels.RATCHET_CHAIN_KEY, salt=chain_key)
+    return hkdf_sha256(fresh_secret, labels.RATCHET_HEAL, salt=chain_key)
