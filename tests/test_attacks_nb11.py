@@ -6,11 +6,13 @@ Diffie-Hellman step (heal), none of the messages that follow.
 
 import os
 import secrets
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 import pytest
 
-from chatkit.crypto import exchange
+from chatkit.crypto import exchange, labels, ratchet
 from chatkit.lab.chain import Chain, Sealed, StaticChain
 from chatkit.lab.exercises import load
 
@@ -56,3 +58,34 @@ def test_one_dh_step_locks_the_thief_out(solution: ModuleType) -> None:
     texts, after = talk(alice, 5)
     assert [bob.open(message) for message in after] == texts
     assert solution.read_after_theft(stolen, after) == {}
+
+
+def labels_used(monkeypatch: pytest.MonkeyPatch, derive: Callable[[], object]) -> set[bytes]:
+    """Run one ratchet derivation and return the labels it gave HMAC and HKDF."""
+    seen: set[bytes] = set()
+    real_hmac, real_hkdf = ratchet._hmac_sha256, ratchet.hkdf_sha256
+
+    def spy_hmac(key: bytes, data: bytes) -> bytes:
+        seen.add(data)
+        return real_hmac(key, data)
+
+    def spy_hkdf(secret: bytes, info: bytes, **options: Any) -> bytes:
+        seen.add(info)
+        return real_hkdf(secret, info, **options)
+
+    monkeypatch.setattr(ratchet, "_hmac_sha256", spy_hmac)
+    monkeypatch.setattr(ratchet, "hkdf_sha256", spy_hkdf)
+    derive()
+    monkeypatch.undo()
+    return seen
+
+
+def test_s8_each_ratchet_derivation_has_a_label_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chain step, the message key and the heal each start from their own label (docs/security.md, S8)."""
+    chain_key = os.urandom(32)
+    step = labels_used(monkeypatch, lambda: ratchet.ratchet_step(chain_key))
+    healing = labels_used(monkeypatch, lambda: ratchet.heal(chain_key, os.urandom(32)))
+    assert len(step) == 2, f"the step should use two labels (chain key, message key), used {step}"
+    assert not step & healing, f"the heal reuses a label of the chain step: {step & healing}"
+    every = {value for name, value in vars(labels).items() if name.isupper()}
+    assert step | healing <= every, "every ratchet label is one of chatkit.crypto.labels"

@@ -4,7 +4,7 @@ Kept in a folder of their own (by default ~/.chatkit/keys/NAME, or under $CHATKI
 the folder is made with mode 0700 and every file with 0600, and each file is written whole to a new file that
 then replaces the old one, so a crash never leaves half a key. Three files:
 
-- identity.key: the 32 secret bytes of the Ed25519 signing key, made on first use (security.md, S6);
+- identity.key: the 32 secret bytes of the Ed25519 signing key, made on first use (docs/security.md, S6);
 - pins.json: for each person met, the identity key first seen for them and whether it was verified by comparing
   safety numbers; a different key later is reported, never pinned in its place without the person's say-so;
 - seen.json: for each room and sender, the highest sequence number accepted, so a replay is refused even after

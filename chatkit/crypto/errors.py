@@ -1,13 +1,13 @@
 """The exceptions the crypto layer raises, each with a sentence a student can act on."""
 
-# The one sentence a person sees for every message that fails to open, in every mode (security.md, S7).
+# The one sentence a person sees for every message that fails to open, in every mode (docs/security.md, S7).
 CANNOT_DECRYPT = "could not decrypt: wrong password or tampered message"
 
 
 class CannotDecrypt(ValueError):
     """A ciphertext did not decrypt: the key is wrong or the bytes were changed.
 
-    Sealed mode shows only this one message (security.md, S7): telling the two causes apart would help an attacker.
+    Sealed mode shows only this one message (docs/security.md, S7): telling the two causes apart would help an attacker.
     """
 
     def __init__(self, detail: str = CANNOT_DECRYPT) -> None:

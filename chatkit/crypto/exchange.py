@@ -50,7 +50,7 @@ def session_key(private: ExchangeKey, peer_public: bytes, context: bytes) -> byt
 
 
 def safety_number(public_a: bytes, public_b: bytes) -> str:
-    """Return 30 digits both people compute alike from the two public keys, to compare by voice or in person."""
+    """Return 30 digits both compute alike from this exchange's two public keys (new each session; safety.py lasts)."""
     digest = hashlib.sha256(b"".join(sorted([public_a, public_b]))).digest()
     digits = "".join(f"{int.from_bytes(digest[i : i + 4], 'big') % 100000:05d}" for i in range(0, 24, 4))
     return " ".join(digits[i : i + 5] for i in range(0, 30, 5))

@@ -1,4 +1,4 @@
-r"""Labels that start every KDF info, signature and associated data (security.md, S8).
+r"""Labels that start every KDF info, signature and associated data (docs/security.md, S8).
 
 A label says what a piece of key or a signature is *for*. Because each purpose has its own label, a signature made
 over a message can never be passed off as a signature over a key, and a key made for one room is never the key of
@@ -18,6 +18,7 @@ MESSAGE_SIGNATURE = b"chatkit/v1 message signature\x00"
 EXCHANGE_KEY = b"chatkit/v1 x25519 session key\x00"
 RATCHET_MESSAGE_KEY = b"chatkit/v1 ratchet message key\x00"
 RATCHET_CHAIN_KEY = b"chatkit/v1 ratchet chain key\x00"
+RATCHET_HEAL = b"chatkit/v1 ratchet heal\x00"
 RATCHET_MESSAGE_AD = b"chatkit/v1 ratchet message\x00"
 HANDSHAKE_HELLO_SIGNATURE = b"chatkit/v1 handshake hello\x00"
 HANDSHAKE_MESSAGE_AD = b"chatkit/v1 handshake message\x00"

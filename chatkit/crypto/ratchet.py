@@ -2,7 +2,8 @@
 
 Each step turns the chain key into two keys with HMAC: the next chain key and this message's key. HMAC is
 one-way, so someone who steals today's chain key cannot run it backwards to read yesterday's messages
-(forward secrecy). Mixing in a fresh Diffie-Hellman secret (`heal`) locks a thief out of future messages too.
+(forward secrecy). Mixing in a fresh Diffie-Hellman secret (`heal`) locks a thief out of future messages too, if the
+thief only copied the state and stays passive (docs/security.md, S14: the chat itself uses no ratchet yet).
 
 >>> chain_key = bytes(32)                            # fixed, so the example always prints the same
 >>> next_chain_key, message_key = ratchet_step(chain_key)
@@ -35,4 +36,4 @@ def ratchet_step(chain_key: bytes) -> tuple[bytes, bytes]:
 
 def heal(chain_key: bytes, fresh_secret: bytes) -> bytes:
     """Mix a fresh shared secret (from a new X25519 exchange) into the chain: the new chain owes nothing to the old."""
-    return hkdf_sha256(fresh_secret, labels.RATCHET_CHAIN_KEY, salt=chain_key)
+    return hkdf_sha256(fresh_secret, labels.RATCHET_HEAL, salt=chain_key)

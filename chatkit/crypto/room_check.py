@@ -1,4 +1,4 @@
-"""A room's password check that commits to the key: it can be true for one key only (security.md, S12).
+"""A room's password check that commits to the key: it can be true for one key only (docs/security.md, S12).
 
 A newcomer wants to know at once whether their passphrase is the room's, before they send a word. Today's check is
 an AES-GCM encryption of nothing under the room key, and GCM does not commit to its key: whoever chooses the bytes
@@ -14,7 +14,7 @@ another key gives only by finding a collision of SHA-256.
 (False, False)
 
 The check still lets anyone who stores it test guesses offline, as any check must: only a slow key derivation
-and a strong passphrase make that costly (security.md, the sealed mode's limits).
+and a strong passphrase make that costly (docs/security.md, the sealed mode's limits).
 """
 
 import hashlib

@@ -1,7 +1,7 @@
 """The sealed cipher: AES-256-GCM with a labelled header as associated data.
 
 GCM is an AEAD: it encrypts *and* authenticates. Any change to the ciphertext, the nonce or the associated data
-makes decryption fail as a whole, so the receiver never sees altered text (security.md, S2 and S3).
+makes decryption fail as a whole, so the receiver never sees altered text (docs/security.md, S2 and S3).
 
 >>> from chatkit.crypto import labels
 >>> key = bytes(32)                                  # a fixed key, so the examples always print the same

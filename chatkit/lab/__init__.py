@@ -4,6 +4,6 @@ Attack *solutions* are not here: they live with the instructor material (noteboo
 """
 
 from chatkit.lab.relay import TO_CLIENT, TO_SERVER, Captured, Relay
-from chatkit.lab.stage import Stage, fresh_start, random_password
+from chatkit.lab.stage import Stage, fresh_start, passphrase_bits, random_password
 
-__all__ = ["TO_CLIENT", "TO_SERVER", "Captured", "Relay", "Stage", "fresh_start", "random_password"]
+__all__ = ["TO_CLIENT", "TO_SERVER", "Captured", "Relay", "Stage", "fresh_start", "passphrase_bits", "random_password"]

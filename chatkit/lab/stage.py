@@ -10,6 +10,7 @@
 restart. Secrets are random per stage unless given, so an exercise cannot pass with a hard-coded answer.
 """
 
+import math
 import secrets
 import weakref
 from pathlib import Path
@@ -22,31 +23,19 @@ from chatkit.server import ChatServer, Limits
 NOTEBOOK_ITERATIONS = 20_000  # sealed clients in notebooks: quick to derive; the real default is 600,000
 
 
-def random_password(words: int = 3) -> str:
-    """Return a random passphrase like 'maple-orbit-lantern-42' (hard to guess, easy to read aloud)."""
-    vocabulary = [
-        "maple",
-        "orbit",
-        "lantern",
-        "cobalt",
-        "violet",
-        "harbor",
-        "quartz",
-        "meadow",
-        "ember",
-        "glacier",
-        "saffron",
-        "tundra",
-        "willow",
-        "zephyr",
-        "basalt",
-        "cinder",
-        "delta",
-        "fjord",
-        "juniper",
-        "nectar",
-    ]
-    return "-".join(secrets.choice(vocabulary) for _ in range(words)) + f"-{secrets.randbelow(100)}"
+# 31 symbols that cannot be misread for one another (no 0/o, 1/l/i): each one is log2(31), about 4.95 bits.
+PASSPHRASE_SYMBOLS = "abcdefghjkmnpqrstuvwxyz23456789"
+PASSPHRASE_GROUPS = 4  # four groups of four: 16 symbols, about 79 bits (docs/security.md, offline guessing)
+
+
+def random_password(groups: int = PASSPHRASE_GROUPS) -> str:
+    """Return a random passphrase like 'k7mq-x2pd-h9rt-c4wz': about 79 bits, too many to guess offline."""
+    return "-".join("".join(secrets.choice(PASSPHRASE_SYMBOLS) for _ in range(4)) for _ in range(groups))
+
+
+def passphrase_bits(groups: int = PASSPHRASE_GROUPS) -> float:
+    """Return how many bits of randomness random_password(groups) has: log2 of the number of passphrases."""
+    return groups * 4 * math.log2(len(PASSPHRASE_SYMBOLS))
 
 
 class Stage:

@@ -3,7 +3,7 @@
 It holds no key and no password. It gives each room a random salt (so equal passwords in two rooms give different
 keys), keeps the first member's password check so newcomers learn at once if their password is wrong, and drops
 replays: a (room, sender, counter) it has seen, or an older counter. The real protection is in the clients, which
-check every header, tag and signature themselves (security.md, S1-S8).
+check every header, tag and signature themselves (docs/security.md, S1-S8).
 """
 
 import json
