@@ -16,16 +16,15 @@ import pytest
 from chatkit.client import ChatClient
 from chatkit.client.events import ChatMessage, Wire
 from chatkit.lab import Stage
-from chatkit.lab.exercises import load
+from chatkit.lab.exercises import load_solution
 
 ANSWERS = ["yes", "no, sorry, I am busy tonight", "maybe later this week, if the weather holds up"]
 
 
 @pytest.fixture
-def attack(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+def attack() -> ModuleType:
     """The instructor's solution module for notebook 03."""
-    monkeypatch.setenv("CHATKIT_EXERCISES", "solutions")
-    return load("nb03_eavesdrop")
+    return load_solution("nb03_eavesdrop")
 
 
 def send_and_wait(client: ChatClient, text: str) -> None:

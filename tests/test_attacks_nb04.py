@@ -17,7 +17,7 @@ from chatkit.client import ChatClient
 from chatkit.client.events import ChatMessage, Wire
 from chatkit.crypto import CannotDecrypt, kdf, labels, sealed
 from chatkit.lab import Stage
-from chatkit.lab.exercises import load
+from chatkit.lab.exercises import load_solution
 from chatkit.protocol import header_bytes
 
 WORDS_FILE = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "passwords.txt"
@@ -25,10 +25,9 @@ SAMPLE = 60  # enough to make the point; the notebook runs the whole list
 
 
 @pytest.fixture
-def attack(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+def attack() -> ModuleType:
     """The instructor's solution module for notebook 04."""
-    monkeypatch.setenv("CHATKIT_EXERCISES", "solutions")
-    return load("nb04_passwords")
+    return load_solution("nb04_passwords")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from chatkit.client import ChatClient
 from chatkit.client.events import ChatMessage, Members, Notice
 from chatkit.crypto import CannotDecrypt, kdf, labels, lengths, sealed
 from chatkit.lab import Stage, passphrase_bits, random_password
-from chatkit.lab.exercises import load
+from chatkit.lab.exercises import load_solution
 from chatkit.lab.hostile import malicious, release
 from chatkit.protocol import Frame
 from chatkit.server.member import Member
@@ -28,9 +28,8 @@ SECRET = "the vault code is 4711"
 
 
 @pytest.fixture
-def solution(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.setenv("CHATKIT_EXERCISES", "solutions")
-    return load("nb09_metadata")
+def solution() -> ModuleType:
+    return load_solution("nb09_metadata")
 
 
 def run_conversation(mode: str, db: Path) -> Stage:

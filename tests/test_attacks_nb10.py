@@ -8,15 +8,14 @@ from types import ModuleType
 import pytest
 
 from chatkit.crypto import signing
-from chatkit.lab.exercises import load
+from chatkit.lab.exercises import load_solution
 from chatkit.lab.handshake import Meeting, Person, Side
 from chatkit.lab.relay import Relay
 
 
 @pytest.fixture
-def solution(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.setenv("CHATKIT_EXERCISES", "solutions")
-    return load("nb10_exchange")
+def solution() -> ModuleType:
+    return load_solution("nb10_exchange")
 
 
 @pytest.fixture

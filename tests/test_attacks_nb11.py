@@ -14,13 +14,12 @@ import pytest
 
 from chatkit.crypto import exchange, labels, ratchet
 from chatkit.lab.chain import Chain, Sealed, StaticChain
-from chatkit.lab.exercises import load
+from chatkit.lab.exercises import load_solution
 
 
 @pytest.fixture
-def solution(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.setenv("CHATKIT_EXERCISES", "solutions")
-    return load("nb11_ratchet")
+def solution() -> ModuleType:
+    return load_solution("nb11_ratchet")
 
 
 def talk(chain: Chain, count: int) -> tuple[list[str], list[Sealed]]:

@@ -8,7 +8,7 @@ from types import ModuleType
 import pytest
 
 from chatkit.client.events import ChatMessage, Problem
-from chatkit.lab.exercises import load
+from chatkit.lab.exercises import load_solution
 from chatkit.lab.oracle import PaddingOracle
 from chatkit.lab.variants import VariantStage
 
@@ -17,9 +17,8 @@ Make = Callable[..., VariantStage]
 
 
 @pytest.fixture
-def solution(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.setenv("CHATKIT_EXERCISES", "solutions")
-    return load("nb12_capstone")
+def solution() -> ModuleType:
+    return load_solution("nb12_capstone")
 
 
 @pytest.fixture

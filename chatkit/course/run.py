@@ -18,7 +18,7 @@ from chatkit.course.marks import HIDDEN_SUFFIX, Check, read_checks
 from chatkit.course.student_copy import write_copy
 
 # Variables that could point the checks elsewhere: the copy and the choice of files are the grader's to make.
-DROPPED_VARIABLES = ("CHATKIT_HOME", "CHATKIT_EXERCISES", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+DROPPED_VARIABLES = ("CHATKIT_HOME", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 
 
 def prepare_copy(target: Path, files: dict[str, Path], hidden: Path | None) -> Path:

@@ -6,11 +6,11 @@
 
 The copy is found from the notebook's folder (chatkit.course.home), never from where chatkit is installed.
 The solutions are the source (notebooks/instructor/solutions/, in the kit's repository only); the stubs are made
-from them by `chatkit student-copy`. `CHATKIT_EXERCISES=solutions` makes `load` read the solutions, for the kit's
-own attack tests; the exercise checks and the grader never read it (they take pytest's `--solutions`).
+from them by `chatkit student-copy`. `load_solution` reads a solution instead, in the kit's repository only (its
+attack tests use it); nothing a student's code can set switches `load` or the checks to the solutions (the checks
+take pytest's `--solutions` when pytest starts, and a student copy has no solutions at all).
 """
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -24,9 +24,12 @@ T = TypeVar("T")
 
 def load(name: str) -> ModuleType:
     """Import an exercise module afresh from this copy (so edits are seen without a kernel restart)."""
-    home = find_home()
-    folder = home.solutions if os.environ.get("CHATKIT_EXERCISES") == "solutions" else home.exercises
-    return load_from(folder, name)
+    return load_from(find_home().exercises, name)
+
+
+def load_solution(name: str) -> ModuleType:
+    """Import the instructor's solution of an exercise (the kit's repository has them; a student copy does not)."""
+    return load_from(find_home().solutions, name)
 
 
 def check(name: str) -> bool:
