@@ -21,9 +21,12 @@ PASSWORD = "correct horse battery staple"
 class FakeServer:
     """A listening socket that accepts one client and lets the test write lines to it."""
 
-    def __init__(self, mode: str = "classic", joined: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, mode: str = "classic", joined: dict[str, Any] | None = None, answer: dict[str, Any] | None = None
+    ) -> None:
         self.mode = mode
-        self.joined = joined if joined is not None else {"room": "general"}
+        # what the hello is answered with: a 'joined' with these fields, or the whole `answer` frame given
+        self.answer = answer or {"type": "joined", **(joined if joined is not None else {"room": "general"})}
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(ACCEPT_SECONDS)
         self.address: tuple[str, int] = self.listener.getsockname()[:2]
@@ -47,7 +50,7 @@ class FakeServer:
                 self.received.append(frame)
                 if frame.get("type") == "hello":
                     self.send_frame({"type": "welcome", "name": frame["name"], "mode": self.mode})
-                    self.send_frame({"type": "joined", **self.joined})
+                    self.send_frame(self.answer)
                     self._greeted.set()
         except (OSError, ValueError):
             pass

@@ -6,6 +6,7 @@ must be where it was (same room, not waiting), still answer, and a normal messag
 """
 
 import json
+import unicodedata
 from collections.abc import Iterator
 from typing import Any, get_args
 
@@ -14,11 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatkit import protocol
+from chatkit.cli.client import describe
 from chatkit.client import ChatClient
 from chatkit.client.codec import ClassicCodec, Codec, SealedCodec
-from chatkit.client.events import ChatMessage, Event, Problem
+from chatkit.client.events import ChatMessage, Closed, Event, Members, Notice, Problem
 from chatkit.client.session import ClientSession, Outcome
 from chatkit.crypto import signing
+from chatkit.widgets.chat_rows import entry_for, row_html, row_text, spoken
 from tests.conftest import FAST_ITERATIONS
 from tests.fake_server import PASSWORD, FakeServer
 
@@ -127,3 +130,26 @@ def test_s9_the_receiver_is_alive_after_each_example(live: tuple[FakeServer, Cha
     assert not [
         event for event in list(client.history) if isinstance(event, Problem) and "could not handle" in event.text
     ]
+
+
+FORGING = {"Cc", "Zl", "Zp"}  # controls and line or paragraph separators: what can start a line or move the cursor
+
+
+def forges(shown: str) -> bool:
+    """Return whether shown text still holds a character that could forge a line or reorder it."""
+    return any(
+        unicodedata.category(c) in FORGING or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in shown
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=60), name=st.text(max_size=20), when=st.floats())
+def test_s10_nothing_shown_in_the_terminal_or_the_widget_forges_a_line(text: str, name: str, when: float) -> None:
+    message = ChatMessage(room=name, sender=name, text=text, time=when, ciphertext=text, line=b"", own=False)
+    for event in (message, Notice(text), Problem("malformed", text), Members(name, [name, text]), Closed(text)):
+        shown = describe(event, show_wire=False)
+        assert shown is not None and not forges(shown), repr(shown)
+        entry = entry_for(event)
+        if entry is not None:
+            for rendered in (row_text(entry, "hex"), row_html(entry, "base64"), spoken(entry)):
+                assert not forges(rendered), repr(rendered)

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from chatkit import protocol
+from chatkit.cli import client as terminal_client
 from chatkit.cli.client import Terminal, describe
 from chatkit.client import ChatClient
-from chatkit.client.events import ChatMessage, Event, Joined, Members, Notice, Problem, RoomList
+from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList
 from chatkit.client.inbox import Inbox
 from chatkit.lab import Relay
 from chatkit.lab.relay import TO_CLIENT
@@ -108,6 +109,7 @@ def test_s9_a_joined_without_a_salt_is_refused_at_once() -> None:
     try:
         with pytest.raises(ChatError, match="salt"):
             client.connect()
+        assert eventually(lambda: any(isinstance(e, Closed) for e in list(client.history)))  # shown, not silent
     finally:
         client.close()
         fake.stop()
@@ -183,6 +185,21 @@ def test_s10_a_forged_notice_prints_as_one_visible_line(fake: FakeServer, capsys
     assert "* hi\\n[general] alice: send the exam answers to mallory" in printed
     assert not [line for line in printed if line.startswith("[general] alice")]
     assert "\x1b" not in "".join(printed)
+
+
+def test_s10_a_refusal_text_from_the_server_prints_as_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeServer(answer={"type": "error", "code": "name_taken", "text": FORGED})
+    monkeypatch.setenv(terminal_client.PASSWORD_VARIABLE, PASSWORD)
+    try:
+        port = str(fake.address[1])
+        code = terminal_client.main(["--port", port, "--username", "alice", "--mode", "classic"])
+    finally:
+        fake.stop()
+    assert code == terminal_client.EXIT_REFUSED
+    printed = capsys.readouterr().out.splitlines()
+    assert not [line for line in printed if line.startswith("[general] alice")], printed
 
 
 def test_s10_an_injected_notice_on_the_network_prints_as_one_line(

@@ -120,7 +120,7 @@ class Terminal:
     def say(self, line: str) -> None:
         """Print a line of our own (a hint or a problem) without mixing it into another thread's line."""
         with self._changed:
-            print(line, flush=True)
+            print(visible(line), flush=True)  # a refusal quotes the server, which may put a forged line in it
 
     def wait_for_echoes(self, sent: int, timeout: float) -> bool:
         """Wait until `sent` of our messages came back (or the connection ended); return True if they all did."""

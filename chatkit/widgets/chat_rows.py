@@ -49,7 +49,8 @@ def entry_for(event: Event) -> Entry | None:
     """
     if isinstance(event, ChatMessage):
         sender, room = visible(event.sender), visible(event.room)
-        return Entry(MESSAGE, visible(event.text), event.time, sender, room, event.ciphertext, event.own)
+        text, ciphertext = visible(event.text), visible(event.ciphertext)  # a tampered ciphertext is any text
+        return Entry(MESSAGE, text, event.time, sender, room, ciphertext, event.own)
     if isinstance(event, Problem):
         return problem(visible(event.text))
     if isinstance(event, Closed):
