@@ -258,3 +258,20 @@ def test_s9_the_history_is_capped_and_says_so_once() -> None:
     notes = [e for e in heard if isinstance(e, Notice) and "forgotten" in e.text]
     assert len(notes) == 1
     assert inbox.dropped == 16  # 25 floods and the note were put, 10 kept
+
+
+def test_s9_a_handler_that_fails_on_the_answer_fails_the_request_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatkit.client.codec import ClassicCodec
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug while joining")
+
+    monkeypatch.setattr(ClassicCodec, "on_joined", broken)
+    fake = FakeServer()
+    client = ChatClient(*fake.address, "alice", PASSWORD, "general", "classic")
+    try:
+        with pytest.raises(ChatError, match="could not handle a 'joined' line"):
+            client.connect()
+    finally:
+        client.close()
+        fake.stop()

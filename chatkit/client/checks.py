@@ -20,7 +20,7 @@ chatkit.protocol.ProtocolError: a message's time should be a Unix time between 0
 from collections.abc import Callable
 
 from chatkit import protocol
-from chatkit.protocol import Frame, ProtocolError
+from chatkit.protocol import Frame, ProtocolError, Refused
 
 LATEST_TIME = 4_102_444_800.0  # 2100-01-01 UTC: later than any honest clock, early enough for every time function
 LARGEST_COUNT = 2**63 - 1  # ids, counters and member counts: what a 64-bit signed integer holds, as in SQLite
@@ -35,6 +35,15 @@ def check_from_server(frame: Frame) -> None:
     if check is None:
         raise ProtocolError(f"a server does not send {kind!r} lines; expected one of {', '.join(sorted(CHECKS))}")
     check(frame)
+
+
+def check_joined_answers(joined: Frame, asked: str, salts: dict[str, object]) -> None:
+    """Raise Refused unless a 'joined' puts us in the room we asked for, with the salt it had on this connection."""
+    room = joined["room"]
+    if room != asked:
+        raise Refused("malformed", f"asked to join {asked}, but the server put us in room {room}")
+    if room in salts and salts[room] != joined.get("salt"):
+        raise Refused("malformed", f"the server changed the salt of room {room} since we last joined it")
 
 
 def check_count(value: int, what: str) -> None:

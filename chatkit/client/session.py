@@ -2,7 +2,9 @@
 
 The session knows the person's name, their room and their mode's codec. It builds the frames to send (`hello`,
 `say`, `join`) and turns each line that arrives into an `Outcome`: the events to report, the frames to send back
-(sealed mode's room check), and whether the request we wait for (a hello or a join) got its answer. The threaded
+(sealed mode's room check), and whether the request we wait for (a hello or a join) got its answer. Every line is
+checked first (checks.py) and a line that cannot be acted on becomes a Problem: nothing from the server can raise
+out of `receive`, move us to a room we did not ask for, or change a room's salt under us. The threaded
 `ChatClient` feeds it lines and carries out what it returns, so everything here is tested with plain bytes:
 
 >>> from chatkit.client.codec import ClassicCodec
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from chatkit import protocol
-from chatkit.client.checks import check_from_server
+from chatkit.client.checks import check_from_server, check_joined_answers
 from chatkit.client.codec import Codec
 from chatkit.client.events import ChatMessage, Event, Joined, Members, Notice, Problem, RoomList
 from chatkit.protocol import ChatError, Frame, ProtocolError, Refused
@@ -70,14 +72,16 @@ class ClientSession:
             frame = protocol.decode(line)
         except ProtocolError as error:
             return Outcome((Problem("malformed", f"the server sent a line that is not a message: {error}", line),))
+        waiting = self.waiting  # a handler that fails halfway must not leave our request unanswered
         try:
             check_from_server(frame)
             react = REACTIONS.get(frame["type"])
             return Outcome() if react is None else react(self, frame, line)
         except ProtocolError as error:
+            self.waiting = waiting
             return self._dropped(frame, line, f"the server sent a {frame['type']!r} line the client refuses: {error}")
         except Exception as error:  # a bug here must not kill the receiver: say so, drop the line, go on
-            kind = type(error).__name__
+            self.waiting, kind = waiting, type(error).__name__
             return self._dropped(frame, line, f"the client could not handle a {frame['type']!r} line ({kind})")
 
     def _dropped(self, frame: Frame, line: bytes, why: str) -> Outcome:
@@ -115,7 +119,7 @@ class ClientSession:
             return Outcome((Problem("malformed", text, line),))
         self.waiting = False
         try:
-            self._check_salt(frame)
+            check_joined_answers(frame, self.asked, self.salts)
             check = self.codec.on_joined(frame, self.name)
         except (Refused, ProtocolError) as error:
             refusal = error if isinstance(error, Refused) else Refused("malformed", str(error))
@@ -123,14 +127,6 @@ class ClientSession:
         self.salts.setdefault(room, frame.get("salt"))
         self.room = room
         return Outcome((Joined(self.room),), () if check is None else (check,), answered=True)
-
-    def _check_salt(self, joined: Frame) -> None:
-        """Raise Refused if the server put us in another room than we asked for, or changed a room's salt."""
-        room = joined["room"]
-        if room != self.asked:
-            raise Refused("malformed", f"asked to join {self.asked}, but the server put us in room {room}")
-        if room in self.salts and self.salts[room] != joined.get("salt"):
-            raise Refused("malformed", f"the server changed the salt of room {room} since we last joined it")
 
     def _on_error(self, frame: Frame, line: bytes) -> Outcome:
         code = frame["code"] if frame["code"] in protocol.REFUSALS else "malformed"
