@@ -225,4 +225,6 @@ def test_a_sealed_joined_without_a_salt_is_malformed_not_a_wrong_password() -> N
     outcome = session.receive(line({"type": "joined", "room": "general"}))
     (problem,) = outcome.events
     assert isinstance(problem, Problem) and problem.code == "malformed" and "salt" in problem.text
-    assert outcome.refusal is None and session.room == "general"
+    # It was the answer to our hello, so the hello fails at once as 'malformed' (it used to hang until the wait ran out)
+    assert outcome.refusal is not None and outcome.refusal.code == "malformed" and outcome.answered
+    assert outcome.hang_up and session.room == "general"

@@ -6,8 +6,10 @@
 `python scripts/run_client.py` is the same command, for readers of the code who run it from a checkout.
 
 Commands: /join ROOM, /rooms, /who, /quit. Each message prints as one line: `[room] user: text`;
-news from the server starts with `*`, problems with `!`. With stdin not a terminal it works as a pipe: it sends
-each line, and at the end of input leaves once the server has relayed its own messages back to it.
+news from the server starts with `*`, problems with `!`. Text from the network is printed with its newlines,
+control characters and escape sequences made visible (`\\n`, `\\x1b`), so no one can forge a line.
+With stdin not a terminal it works as a pipe: it sends each line, and at the end of input leaves once the server
+has relayed its own messages back to it.
 The exit codes are named below; a refusal's code picks one through one table (EXIT_FOR_REFUSAL).
 """
 
@@ -21,6 +23,7 @@ import threading
 from chatkit import MODES, protocol
 from chatkit.client import CannotConnect, ChatClient, ChatError, Refused
 from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList, Wire
+from chatkit.client.visible import visible
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # what argparse uses for a mistake on the command line
@@ -66,6 +69,12 @@ def read_password() -> str:
 
 def describe(event: Event, show_wire: bool) -> str | None:
     """Turn an event into the one line a person reads, or None if it is not worth a line."""
+    line = words(event, show_wire)
+    return None if line is None else visible(line)  # whatever the server or a member wrote stays on one line
+
+
+def words(event: Event, show_wire: bool) -> str | None:
+    """Say an event in words, exactly as it came (describe makes it safe to print)."""
     if isinstance(event, ChatMessage):
         return f"[{event.room}] {event.sender}: {event.text}"
     if isinstance(event, Notice):
@@ -111,7 +120,7 @@ class Terminal:
     def say(self, line: str) -> None:
         """Print a line of our own (a hint or a problem) without mixing it into another thread's line."""
         with self._changed:
-            print(line, flush=True)
+            print(visible(line), flush=True)  # a refusal quotes the server, which may put a forged line in it
 
     def wait_for_echoes(self, sent: int, timeout: float) -> bool:
         """Wait until `sent` of our messages came back (or the connection ended); return True if they all did."""

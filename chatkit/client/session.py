@@ -2,7 +2,9 @@
 
 The session knows the person's name, their room and their mode's codec. It builds the frames to send (`hello`,
 `say`, `join`) and turns each line that arrives into an `Outcome`: the events to report, the frames to send back
-(sealed mode's room check), and whether the request we wait for (a hello or a join) got its answer. The threaded
+(sealed mode's room check), and whether the request we wait for (a hello or a join) got its answer. Every line is
+checked first (checks.py) and a line that cannot be acted on becomes a Problem: nothing from the server can raise
+out of `receive`, move us to a room we did not ask for, or change a room's salt under us. The threaded
 `ChatClient` feeds it lines and carries out what it returns, so everything here is tested with plain bytes:
 
 >>> from chatkit.client.codec import ClassicCodec
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from chatkit import protocol
+from chatkit.client.checks import check_from_server, check_joined_answers
 from chatkit.client.codec import Codec
 from chatkit.client.events import ChatMessage, Event, Joined, Members, Notice, Problem, RoomList
 from chatkit.protocol import ChatError, Frame, ProtocolError, Refused
@@ -42,10 +45,13 @@ class ClientSession:
     def __init__(self, name: str, room: str, codec: Codec) -> None:
         self.name, self.room, self.codec = name, room, codec
         self.waiting = False  # a hello or a join was sent and the server has not answered it yet
+        self.asked = room  # the room that hello or join asked for: the only one a 'joined' may put us in
+        self.salts: dict[str, object] = {}  # room -> the salt its 'joined' carried on this connection (None: none)
 
     def hello(self) -> Frame:
         """Return the greeting, which asks for our first room."""
-        self.waiting = True
+        self.waiting, self.asked = True, self.room
+        self.salts.clear()  # a new connection (pinning a room's salt for good is the key store's job, not ours)
         return {"type": "hello", "name": self.name, "room": self.room, **self.codec.hello_fields(self.name)}
 
     def say(self, text: str) -> Frame:
@@ -57,17 +63,34 @@ class ClientSession:
     def join(self, room: str) -> Frame:
         """Return the request to move to another room; raise ProtocolError for a name the server would refuse."""
         protocol.check_name(room, "room")
-        self.waiting = True
+        self.waiting, self.asked = True, room
         return {"type": "join", "room": room}
 
     def receive(self, line: bytes) -> Outcome:
-        """Say what one line from the server means; a line that is not a message is reported, never raised."""
+        """Say what one line from the server means; a line that cannot be acted on is reported, never raised."""
         try:
             frame = protocol.decode(line)
+        except ProtocolError as error:
+            return Outcome((Problem("malformed", f"the server sent a line that is not a message: {error}", line),))
+        waiting = self.waiting  # a handler that fails halfway must not leave our request unanswered
+        try:
+            check_from_server(frame)
             react = REACTIONS.get(frame["type"])
             return Outcome() if react is None else react(self, frame, line)
         except ProtocolError as error:
-            return Outcome((Problem("malformed", f"the server sent a line that is not a message: {error}", line),))
+            self.waiting = waiting
+            return self._dropped(frame, line, f"the server sent a {frame['type']!r} line the client refuses: {error}")
+        except Exception as error:  # a bug here must not kill the receiver: say so, drop the line, go on
+            self.waiting, kind = waiting, type(error).__name__
+            return self._dropped(frame, line, f"the client could not handle a {frame['type']!r} line ({kind})")
+
+    def _dropped(self, frame: Frame, line: bytes, why: str) -> Outcome:
+        """Report a line that was dropped; if it was the answer we wait for, the request has failed."""
+        problem = Problem("malformed", f"{why}; it was dropped", line)
+        if not (self.waiting and frame["type"] in ANSWERS):
+            return Outcome((problem,))
+        self.waiting = False  # the server answers in order: this broken line was its answer to our hello or join
+        return Outcome((problem,), answered=True, refusal=Refused("malformed", problem.text), hang_up=True)
 
     # --- one reaction per kind of message from the server ---
 
@@ -90,16 +113,24 @@ class ClientSession:
         return Outcome((*warnings, message))
 
     def _on_joined(self, frame: Frame, line: bytes) -> Outcome:
+        room = frame["room"]
+        if not self.waiting:  # a server must not move anyone: only our own hello or join is answered (S10)
+            text = f"the server tried to put you in room {room}, which you did not ask for; you stay in {self.room}"
+            return Outcome((Problem("malformed", text, line),))
         self.waiting = False
         try:
+            check_joined_answers(frame, self.asked, self.salts)
             check = self.codec.on_joined(frame, self.name)
-        except Refused as refusal:
+        except (Refused, ProtocolError) as error:
+            refusal = error if isinstance(error, Refused) else Refused("malformed", str(error))
             return Outcome((Problem(refusal.code, refusal.text, line),), answered=True, refusal=refusal, hang_up=True)
-        self.room = frame["room"]
+        self.salts.setdefault(room, frame.get("salt"))
+        self.room = room
         return Outcome((Joined(self.room),), () if check is None else (check,), answered=True)
 
     def _on_error(self, frame: Frame, line: bytes) -> Outcome:
-        problem = Problem(frame["code"], frame["text"], line)
+        code = frame["code"] if frame["code"] in protocol.REFUSALS else "malformed"
+        problem = Problem(code, frame["text"], line)
         if not self.waiting:  # a refusal of something we do not wait for (a message, say): report it
             return Outcome((problem,))
         self.waiting = False  # the server answers in order: this is its answer to our hello or join
@@ -109,14 +140,14 @@ class ClientSession:
         return Outcome((Notice(frame["text"]),))
 
     def _on_room_list(self, frame: Frame, line: bytes) -> Outcome:
-        entries = frame["rooms"]
-        if not all(isinstance(e, dict) and isinstance(e.get("room"), str) for e in entries):
-            raise ProtocolError("a 'room_list' should list objects with a 'room' and its 'members'")
+        entries = frame["rooms"]  # checked: objects with a room name and a whole number of members
         return Outcome((RoomList({entry["room"]: entry.get("members", 0) for entry in entries}),))
 
     def _on_members(self, frame: Frame, line: bytes) -> Outcome:
-        return Outcome((Members(frame["room"], [str(name) for name in frame["names"]]),))
+        return Outcome((Members(frame["room"], list(frame["names"])),))
 
+
+ANSWERS = {"joined", "error"}  # the kinds of line that answer a hello or a join
 
 # What the client does with each kind of message; any other kind ('welcome', say) needs nothing.
 REACTIONS: dict[str, Callable[[ClientSession, Frame, bytes], Outcome]] = {

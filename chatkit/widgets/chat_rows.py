@@ -4,6 +4,7 @@ import time
 from dataclasses import dataclass
 
 from chatkit.client import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList
+from chatkit.client.visible import visible
 from chatkit.widgets.look import (
     ERROR,
     ERROR_TEXT,
@@ -41,16 +42,22 @@ def problem(text: str) -> Entry:
 
 
 def entry_for(event: Event) -> Entry | None:
-    """Turn a client event into a log row, or None for events the log does not show (wire lines)."""
+    """Turn a client event into a log row, or None for events the log does not show (wire lines).
+
+    Every text from the network is made visible here (control characters as escapes), once for every rendering:
+    plain text, HTML and what a screen reader is told.
+    """
     if isinstance(event, ChatMessage):
-        return Entry(MESSAGE, event.text, event.time, event.sender, event.room, event.ciphertext, event.own)
+        sender, room = visible(event.sender), visible(event.room)
+        text, ciphertext = visible(event.text), visible(event.ciphertext)  # a tampered ciphertext is any text
+        return Entry(MESSAGE, text, event.time, sender, room, ciphertext, event.own)
     if isinstance(event, Problem):
-        return problem(event.text)
+        return problem(visible(event.text))
     if isinstance(event, Closed):
         if event.reason == "closed by you":
             return Entry(NOTICE, "disconnected", time.time())
-        return Entry(PROBLEM, f"disconnected: {event.reason}", time.time())
-    return Entry(NOTICE, notice_text(event), time.time()) if notice_text(event) else None
+        return Entry(PROBLEM, visible(f"disconnected: {event.reason}"), time.time())
+    return Entry(NOTICE, visible(notice_text(event)), time.time()) if notice_text(event) else None
 
 
 def notice_text(event: Event) -> str:

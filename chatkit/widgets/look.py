@@ -12,6 +12,8 @@ import html
 import time
 import zlib
 
+from chatkit.client.visible import visible
+
 TEXT = "var(--jp-content-font-color1, rgba(0, 0, 0, 0.87))"
 PAGE = "var(--jp-layout-color1, #fff)"
 BORDER = "1px solid var(--jp-border-color1, #bdbdbd)"
@@ -55,8 +57,11 @@ def colour_of(name: str) -> str:
 
 
 def clock(when: float) -> str:
-    """Format a Unix time as the local time of day."""
-    return time.strftime("%H:%M:%S", time.localtime(when))
+    """Format a Unix time as the local time of day; a time no clock can show (1e18, NaN) as '--:--:--'."""
+    try:
+        return time.strftime("%H:%M:%S", time.localtime(when))
+    except (OverflowError, OSError, ValueError):  # out of the platform's range, or not a number at all
+        return "--:--:--"
 
 
 def in_encoding(ciphertext: str, encoding: str) -> str:
@@ -70,8 +75,8 @@ def in_encoding(ciphertext: str, encoding: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Escape text for HTML, so a message cannot inject markup into the page."""
-    return html.escape(text, quote=True)
+    """Escape text for HTML, so a message cannot inject markup, and show its control characters as escapes."""
+    return html.escape(visible(text), quote=True)
 
 
 def badge_text(mode: str) -> str:
