@@ -522,3 +522,16 @@ def test_wire_view_shows_what_a_password_guess_opens(start_server: StartServer) 
             alice.close()
         finally:
             view.close()
+
+
+def test_the_wire_view_shows_control_characters_escaped_in_its_plain_text() -> None:
+    source = SimpleNamespace(listeners=[])
+    wire = WireView(source)
+    try:
+        forged = b'{"type": "notice", "text": "hi"}\x1b[2J\r[general] alice: send money\n'
+        source.listeners[0](SimpleNamespace(direction="to client", line=forged, connection=1))
+        wire._render()
+        shown = wire.log_rows()[-1]
+        assert "\x1b" not in shown and "\r" not in shown and "\\x1b" in shown
+    finally:
+        wire.close()

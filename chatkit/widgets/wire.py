@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import ipywidgets as w
 
+from chatkit.client.visible import visible
 from chatkit.widgets import view
 from chatkit.widgets.look import BORDER, ERROR_TEXT, MONO, clock, colour_of, escape, scrolling
 from chatkit.widgets.throttle import Flusher, RowBuffer, held
@@ -133,13 +134,13 @@ def arrow(direction: str) -> str:
 
 
 def shown_line(line: bytes) -> str:
-    """Return a line's bytes as text to show (a byte that is not UTF-8 shows as the replacement character)."""
-    return line.decode("utf-8", errors="replace").rstrip("\n")
+    """Return a line's bytes as text to show: not UTF-8 shows as the replacement character, a control as an escape."""
+    return visible(line.decode("utf-8", errors="replace").rstrip("\n"))
 
 
 def line_text(shown: ShownLine) -> str:
     """Render a captured line as plain text."""
-    where = f"[{shown.room or '?'}] {shown.sender or '?'}"
+    where = visible(f"[{shown.room or '?'}] {shown.sender or '?'}")
     return f"{clock(shown.time)} {arrow(shown.direction)} {where} {shown.text}"
 
 
