@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from chatkit import protocol
 from chatkit.client.codec import Codec
 from chatkit.client.events import ChatMessage, Event, Joined, Members, Notice, Problem, RoomList
+from chatkit.client.names import look_alikes
 from chatkit.protocol import ChatError, Frame, ProtocolError, Refused
 
 
@@ -42,6 +43,7 @@ class ClientSession:
     def __init__(self, name: str, room: str, codec: Codec) -> None:
         self.name, self.room, self.codec = name, room, codec
         self.waiting = False  # a hello or a join was sent and the server has not answered it yet
+        self.held: dict[str, list[tuple[Frame, bytes]]] = {}  # sender -> messages held back (their key changed)
 
     def hello(self) -> Frame:
         """Return the greeting, which asks for our first room."""
@@ -60,6 +62,15 @@ class ClientSession:
         self.waiting = True
         return {"type": "join", "room": room}
 
+    def accept_key(self, sender: str) -> Outcome:
+        """Pin the new key `sender` came with (the person said so), then open their held-back messages with it."""
+        accept = getattr(self.codec, "accept_key", None)
+        if accept is None:
+            raise ChatError(f"the {self.codec.mode} mode has no identity keys to accept")
+        accept(sender, self.name)
+        opened = [self._on_message(frame, line) for frame, line in self.held.pop(sender, [])]
+        return Outcome(tuple(event for outcome in opened for event in outcome.events))
+
     def receive(self, line: bytes) -> Outcome:
         """Say what one line from the server means; a line that is not a message is reported, never raised."""
         try:
@@ -75,6 +86,9 @@ class ClientSession:
         try:
             opened = self.codec.open(frame, self.name)
         except Refused as refusal:  # it did not decrypt, or it is a replay: the person sees why, not the text
+            if refusal.code in HELD_BACK:  # signed with a new key: kept until the person accepts it
+                held = self.held.setdefault(frame["sender"], [])
+                held[:] = [*held, (frame, line)][-MAX_HELD:]
             return Outcome((Problem(refusal.code, refusal.text, line),))
         message = ChatMessage(
             room=frame["room"],
@@ -86,8 +100,7 @@ class ClientSession:
             own=frame["sender"] == self.name,
             id=frame["id"],
         )
-        warnings = () if opened.warning is None else (replace(opened.warning, line=line),)
-        return Outcome((*warnings, message))
+        return Outcome((*(replace(warning, line=line) for warning in opened.warnings), message))
 
     def _on_joined(self, frame: Frame, line: bytes) -> Outcome:
         self.waiting = False
@@ -115,8 +128,14 @@ class ClientSession:
         return Outcome((RoomList({entry["room"]: entry.get("members", 0) for entry in entries}),))
 
     def _on_members(self, frame: Frame, line: bytes) -> Outcome:
-        return Outcome((Members(frame["room"], [str(name) for name in frame["names"]]),))
+        names = [str(name) for name in frame["names"]]
+        alike = [(a, b) for a in names for b in look_alikes(a, names) if a < b]
+        flags = (Problem("look_alike", f"{a!r} and {b!r} look alike: check who is who", line) for a, b in alike)
+        return Outcome((*flags, Members(frame["room"], names)))
 
+
+HELD_BACK = ("key_changed", "held_back")  # the refusals of a message whose sender's key is not the pinned one
+MAX_HELD = 100  # messages held back per sender (the oldest are dropped)
 
 # What the client does with each kind of message; any other kind ('welcome', say) needs nothing.
 REACTIONS: dict[str, Callable[[ClientSession, Frame, bytes], Outcome]] = {
