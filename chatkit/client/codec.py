@@ -173,6 +173,7 @@ class SealedCodec:
         if pin is None:
             return offered  # never met: pinned (remember) only once their signature checks out with it
         if self.key_changed(sender, pin.public, offered, name):
+            self.decrypt(message, offered)  # a forgery fails here: only a message its new key signed is held back
             raise self.identities.hold(sender, offered)
         return offered  # the pinned key: key_changed said they are the same (notebook 12's trusting variant lies)
 
