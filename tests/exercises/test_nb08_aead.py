@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from chatkit.client.events import ChatMessage
 from chatkit import protocol
+from chatkit.client.events import ChatMessage
 from chatkit.crypto import CannotDecrypt, labels, lengths, signing
 from chatkit.lab import Stage
 
