@@ -12,6 +12,7 @@ from chatkit import protocol
 from chatkit.client import ChatClient, ChatMessage, Problem, Wire
 from chatkit.crypto import labels, signing
 from chatkit.framing import LineReader
+from chatkit.lab import Stage
 from chatkit.lab.relay import TO_CLIENT, Captured, Relay
 from chatkit.lab.variants import ForgetfulServer
 from chatkit.protocol import Frame
@@ -304,3 +305,14 @@ def test_s10_a_look_alike_newcomer_is_flagged(start_server: StartServer, connect
     assert "'aIice' looks like 'alice'" in problem(bob, "look_alike").text
     bob.ask_who()
     assert "look alike" in bob.wait_for(lambda e: isinstance(e, Problem) and "look alike" in e.text).text
+
+
+def test_s6_a_stage_keeps_key_stores_in_a_folder_it_removes(stages: list[Stage]) -> None:
+    stage = Stage("sealed", iterations=FAST_ITERATIONS)
+    stages.append(stage)
+    alice, bob = stage.client("alice"), stage.client("bob")  # newcomers: their key stores are made on first use
+    said(alice, bob, "hi")
+    folder = stage.keys_of("bob")
+    assert (folder / "identity.key").exists() and "alice" in (folder / "pins.json").read_text()
+    stage.stop()
+    assert not folder.parent.exists()

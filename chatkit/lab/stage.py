@@ -100,13 +100,13 @@ class Stage:
         """Return the folder of a person's key store on this stage (the same person keeps the same keys)."""
         return Path(self._keys.name) / name
 
-    def widget(self, name: str, *, room: str = "general", password: str | None = None) -> Any:
-        """Return a ChatWidget for a person on this stage (needs ipywidgets; connected at once)."""
+    def widget(self, name: str, *, room: str = "general", password: str | None = None, via: Relay | None = None) -> Any:
+        """Return a ChatWidget for a person on this stage, directly or through a relay (needs ipywidgets)."""
         from chatkit.widgets import ChatWidget  # imported here: the rest of the lab works without ipywidgets
 
-        widget = ChatWidget(
-            self.server, name, password or self.password, room, self.mode, self.iterations, keys=self.keys_of(name)
-        )
+        where = via.address if via else self.server
+        password = password or self.password
+        widget = ChatWidget(where, name, password, room, self.mode, self.iterations, keys=self.keys_of(name))
         self.widgets.append(widget)
         return widget
 
