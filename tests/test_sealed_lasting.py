@@ -316,3 +316,23 @@ def test_s6_a_stage_keeps_key_stores_in_a_folder_it_removes(stages: list[Stage])
     assert (folder / "identity.key").exists() and "alice" in (folder / "pins.json").read_text()
     stage.stop()
     assert not folder.parent.exists()
+
+
+def test_s6_the_widget_shows_a_safety_number_and_marks_a_person_verified(stages: list[Stage]) -> None:
+    from .test_widgets import wait_for_row  # needs ipywidgets, as every widget test does
+
+    stage = Stage("sealed", iterations=FAST_ITERATIONS)
+    stages.append(stage)
+    alice, bob = stage.client("alice"), stage.widget("bob")
+    alice.send("hi bob")
+    wait_for_row(bob, "hi bob")
+    bob.input.value = "/verify alice"  # typed in the widget's box
+    row = wait_for_row(bob, "safety number with alice")
+    bob.say("hi alice")
+    alice.wait_for_message("hi alice")
+    assert alice.safety_number("bob") in row and "(verified)" not in row
+    bob.input.value = "/verified alice"
+    wait_for_row(bob, "alice is verified")
+    assert bob.client.is_verified("alice")
+    bob.verify("carol")
+    wait_for_row(bob, "no key is pinned for carol")
