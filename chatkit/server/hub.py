@@ -25,21 +25,12 @@ class Hub:
 
     def __init__(self, rules: Rules, log: ChatLog, delivery: Delivery, limits: Limits) -> None:
         self.log = log
+        rules.use_log(log)  # the sealed mode keeps its high-water marks in the log (S4)
         self.rules = rules  # ChatServer.rules sets it again if a notebook swaps the rules while running
         self.delivery = delivery
         self.limits = limits
         self._rooms = Rooms()
         self._lock = threading.Lock()  # one order for log ids, room changes and posted lines
-
-    @property
-    def rules(self) -> Rules:
-        """What the mode decides."""
-        return self._rules
-
-    @rules.setter
-    def rules(self, rules: Rules) -> None:
-        rules.use_log(self.log)  # new rules pick up the marks the old ones kept (sealed mode, S4)
-        self._rules = rules
 
     def welcome(self, member: Member, name: str, hello: Frame) -> None:
         """Let the rules check a newcomer, give them their name, and greet them."""

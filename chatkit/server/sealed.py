@@ -13,7 +13,9 @@ import json
 import secrets
 import threading
 
-from chatkit.crypto import BadSignature, labels, signing
+from chatkit.crypto.errors import BadSignature  # public-key checks only: the server holds no key, derives none
+from chatkit.crypto.labels import MESSAGE_SIGNATURE
+from chatkit.crypto.signing import verify
 from chatkit.protocol import Frame, ProtocolError, Refused, b64, header_bytes, require, unb64
 from chatkit.server.member import Member
 from chatkit.storage import ChatLog, RoomRecord
@@ -85,8 +87,7 @@ def signed_by(member: Member, say: Frame) -> bool:
     header = header_bytes(say["room"], member.name, say["counter"], say["time"])
     try:
         signed = header + unb64(say, "nonce") + unb64(say, "ciphertext")
-        public = unb64({"pubkey": member.pubkey}, "pubkey")
-        signing.verify(public, unb64(say, "signature"), labels.MESSAGE_SIGNATURE, signed)
+        verify(unb64({"pubkey": member.pubkey}, "pubkey"), unb64(say, "signature"), MESSAGE_SIGNATURE, signed)
     except (BadSignature, ProtocolError, TypeError):
         return False
     return True
