@@ -2,7 +2,8 @@
 
 The session knows the person's name, their room and their mode's codec. It builds the frames to send (`hello`,
 `say`, `join`) and turns each line that arrives into an `Outcome`: the events to report, the frames to send back
-(sealed mode's room check), and whether the request we wait for (a hello or a join) got its answer. The threaded
+(sealed mode's room check), and whether the request we wait for (a hello or a join) got its answer. A sealed
+message whose sender came with another identity key than their pin is held back here until `accept_key`. The threaded
 `ChatClient` feeds it lines and carries out what it returns, so everything here is tested with plain bytes:
 
 >>> from chatkit.client.codec import ClassicCodec

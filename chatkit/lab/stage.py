@@ -7,7 +7,9 @@
     stage.stop()                        # or: with Stage(...) as stage:
 
 `fresh_start()` stops everything a previous run of the notebook left behind, so a notebook runs again without a
-restart. Secrets are random per stage unless given, so an exercise cannot pass with a hard-coded answer.
+restart. Secrets are random per stage unless given, so an exercise cannot pass with a hard-coded answer. Each
+person's key store (their identity key, pins and marks) lives in the stage's own temporary folder, the same for
+every client of that name on the stage, and stop() removes it: nothing is written to the home folder.
 """
 
 import secrets
