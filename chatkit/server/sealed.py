@@ -88,6 +88,6 @@ def signed_by(member: Member, say: Frame) -> bool:
     try:
         signed = header + unb64(say, "nonce") + unb64(say, "ciphertext")
         verify(unb64({"pubkey": member.pubkey}, "pubkey"), unb64(say, "signature"), MESSAGE_SIGNATURE, signed)
-    except (BadSignature, ProtocolError, TypeError):
+    except (BadSignature, ProtocolError, KeyError, TypeError):
         return False
     return True
