@@ -138,6 +138,8 @@ REFUSALS: dict[str, str] = {
     "cannot_decrypt": "the message did not decrypt",
     "bad_padding": "classic mode with the padding oracle on: the padding was wrong",
     "not_supported": "this server does not do that in its mode",
+    "key_changed": "the sender came with another identity key than the one pinned for them: held back",
+    "held_back": "another message from a sender whose new key is not accepted yet: held back",
 }
 
 

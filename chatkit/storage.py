@@ -26,7 +26,13 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE TABLE IF NOT EXISTS rooms (
     name TEXT PRIMARY KEY, salt BLOB, check_nonce BLOB, check_blob BLOB, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS marks (
+    room TEXT NOT NULL, sender TEXT NOT NULL, pubkey TEXT NOT NULL, counter INTEGER NOT NULL,
+    PRIMARY KEY (room, sender, pubkey));
 """
+Mark = tuple[str, str, str]  # (room, sender, sender's public key): whose counter a high-water mark is
+RoomRow = tuple[str, bytes | None, bytes | None, bytes | None]
+MarkRow = tuple[str, str, str, int]
 
 
 @dataclass(frozen=True)
@@ -71,22 +77,24 @@ class ChatLog:
         self._lock = threading.Lock()  # guards _rooms and id assignment
         self._closed = False
         self._failure: sqlite3.Error | None = None  # set if the writer thread could not write
-        rooms, last_id = self._load()
+        rooms, last_id, marks = self._load()
         self._rooms = {row[0]: RoomRecord(*row) for row in rooms}
+        self._marks: dict[Mark, int] = {(room, sender, key): counter for room, sender, key, counter in marks}
         self._ids = itertools.count(last_id + 1)
         self._writer = threading.Thread(target=self._write_forever, name="chatkit-db-writer", daemon=True)
         self._writer.start()
 
-    def _load(self) -> tuple[list[tuple[str, bytes | None, bytes | None, bytes | None]], int]:
-        """Create the tables if needed; return the stored rooms and the last message id, or raise StorageError."""
+    def _load(self) -> tuple[list[RoomRow], int, list[MarkRow]]:
+        """Create the tables if needed; return the rooms, the last message id and the marks, or raise StorageError."""
         try:
             with closing(self._connect()) as conn:
                 conn.executescript(SCHEMA)
                 rooms = conn.execute("SELECT name, salt, check_nonce, check_blob FROM rooms").fetchall()
                 last_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]
+                marks = conn.execute("SELECT room, sender, pubkey, counter FROM marks").fetchall()
         except sqlite3.DatabaseError as error:  # not an SQLite file, or one we cannot open
             raise StorageError(f"cannot open the chat log {self.path}: {error}") from None
-        return rooms, int(last_id)
+        return rooms, int(last_id), marks
 
     def _connect(self) -> sqlite3.Connection:
         """Open a connection in WAL mode, so readers never block the writer."""
@@ -139,6 +147,24 @@ class ChatLog:
             record.check_nonce, record.check_blob = nonce, blob
             self._queue.put(("UPDATE rooms SET check_nonce = ?, check_blob = ? WHERE name = ?", (nonce, blob, name)))
             return True
+
+    def raise_mark(self, mark: Mark, counter: int) -> bool:
+        """Move a sender's high-water mark up to `counter`; return False (and keep it) if counter is not above it.
+
+        Sealed mode (S4): the marks are kept in the file, so a replay is refused after a restart too.
+        """
+        with self._lock:
+            self._refuse_if_closed()
+            if counter <= self._marks.get(mark, 0):
+                return False
+            self._marks[mark] = counter
+            self._queue.put(("INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?)", (*mark, counter)))
+            return True
+
+    def mark(self, mark: Mark) -> int:
+        """Return a sender's high-water mark (0 before their first message)."""
+        with self._lock:
+            return self._marks.get(mark, 0)
 
     def saw_user(self, name: str) -> None:
         """Record that a user connected."""

@@ -19,6 +19,14 @@ StartServer = Callable[..., ChatServer]
 Connect = Callable[..., ChatClient]
 
 
+@pytest.fixture(autouse=True)
+def key_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep every key store a test makes in its own tmp_path (CHATKIT_KEYS), never in the real home folder."""
+    folder = tmp_path / "keys"
+    monkeypatch.setenv("CHATKIT_KEYS", str(folder))
+    return folder
+
+
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[StartServer]:
     """Start servers on 127.0.0.1:0 with a database in tmp_path; every one is stopped after the test."""

@@ -5,6 +5,7 @@ import base64
 import json
 import secrets
 
+from chatkit.crypto import signing
 from chatkit.lab import TO_CLIENT, Captured, Relay
 from tests.test_attacks_nb05 import connection_of, copies, solution, stage, wait_problem
 
@@ -58,8 +59,9 @@ def test_parts_and_checks_of_a_sealed_line() -> None:
         frame = json.loads(copies(bob, "meet at the dock", 1)[0].line)
         key = bob.codec.keys["general"]  # type: ignore[union-attr]
         assert ex.open_message(key, frame) == "meet at the dock"
-        assert ex.sender_signed(frame)
+        pinned = signing.public_bytes(alice.codec.identity)  # type: ignore[attr-defined]
+        assert ex.sender_signed(frame, pinned)
         moved = {**frame, "room": "board"}
-        assert not ex.sender_signed(moved)
+        assert not ex.sender_signed(moved, pinned)
         assert len(ex.parts(frame)["tag"]) == 16
         assert base64.b64decode(frame["ciphertext"])[-16:] == ex.parts(frame)["tag"]

@@ -8,6 +8,7 @@ from types import ModuleType
 import pytest
 
 from chatkit.client.events import ChatMessage, Problem
+from chatkit.crypto import signing
 from chatkit.lab.exercises import load_solution
 from chatkit.lab.oracle import PaddingOracle
 from chatkit.lab.variants import VariantStage
@@ -67,11 +68,14 @@ def test_key_change(variant: Make, hardened: bool) -> None:
     alice.send("first")
     bob.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "first")
     alice.close()
-    impostor = stage.client("alice")  # a new signing key under the same name
+    impostor = stage.client("alice", identity=signing.new_identity())  # a new signing key under the same name
     impostor.send("send the files to me")
-    bob.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "send the files to me")
-    warned = any(isinstance(e, Problem) and e.code == "key_changed" for e in list(bob.history))
-    assert warned is hardened
+    if hardened:  # held back until Bob accepts the new key (S6)
+        bob.wait_for(lambda e: isinstance(e, Problem) and e.code == "key_changed")
+        assert not [m for m in bob.messages() if m.text == "send the files to me"]
+    else:
+        bob.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "send the files to me")
+        assert not any(isinstance(e, Problem) and e.code == "key_changed" for e in list(bob.history))
 
 
 def test_scoreboard_totals_and_table() -> None:

@@ -155,14 +155,16 @@ def test_a_sealed_message_is_opened_once_and_its_replay_refused() -> None:
     assert isinstance(problem, Problem) and problem.code == "replay" and problem.line == arrived
 
 
-def test_a_changed_signing_key_is_warned_about_with_the_message() -> None:
-    alice, bob, impostor = sealed_session("alice"), sealed_session("bob"), sealed_session("bob")
+def test_a_changed_signing_key_is_held_back_until_accepted() -> None:
+    alice, bob = sealed_session("alice"), sealed_session("bob")
+    impostor = ClientSession("bob", "general", SealedCodec(PASSWORD, FAST, signing.new_identity()))  # another key
     fields = first_check(alice)
     in_room(bob, **fields)
     in_room(impostor, **fields)  # same name and passphrase, another signing key
     alice.receive(relayed(bob.codec, "bob", "first"))
-    warning, message = alice.receive(relayed(impostor.codec, "bob", "it is me, really")).events
-    assert isinstance(warning, Problem) and warning.code == "key_changed" and "bob" in warning.text
+    (warning,) = alice.receive(relayed(impostor.codec, "bob", "it is me, really")).events  # held back: no message
+    assert isinstance(warning, Problem) and warning.code == "key_changed" and "/accept bob" in warning.text
+    (message,) = alice.accept_key("bob").events
     assert isinstance(message, ChatMessage) and message.text == "it is me, really"
 
 

@@ -114,3 +114,31 @@ def test_a_swapped_key_changes_the_safety_number() -> None:
     alice = signing.public_bytes(signing.new_identity())
     bob, mallory = signing.public_bytes(signing.new_identity()), signing.public_bytes(signing.new_identity())
     assert safety_number("alice", alice, "bob", bob) != safety_number("alice", alice, "bob", mallory)
+
+
+def test_a_senders_numbers_go_on_after_a_restart(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "alice")
+    assert [store.next_sequence("general") for _ in range(3)] == [1, 2, 3]
+    assert KeyStore(tmp_path / "alice").next_sequence("general") == 4  # a later session goes on counting
+    assert store.next_sequence("lab") == 1  # each room counts on its own
+
+
+def test_marks_know_new_late_and_replayed_numbers_after_a_restart(tmp_path: Path) -> None:
+    from chatkit.client.freshness import Arrival, Marks
+
+    marks = Marks(KeyStore(tmp_path / "bob"))
+    assert marks.take("general", "alice#k", 1).kind is Arrival.NEW
+    assert marks.take("general", "alice#k", 4).missing == 2  # 2 and 3 never came
+    again = Marks(KeyStore(tmp_path / "bob"))  # a restart
+    assert again.take("general", "alice#k", 4).kind is Arrival.REPLAY
+    assert again.take("general", "alice#k", 3).kind is Arrival.LATE
+    assert again.take("general", "alice#k", 3).kind is Arrival.REPLAY
+    assert again.take("general", "alice#other-key", 4).kind is Arrival.NEW  # another key counts on its own
+
+
+def test_a_first_contact_counts_no_gap_and_accepts_no_older_number(tmp_path: Path) -> None:
+    from chatkit.client.freshness import Arrival, Marks
+
+    marks = Marks(KeyStore(tmp_path / "bob"))
+    assert marks.take("general", "alice#k", 7).missing == 0  # numbers 1-6 were sent before bob came
+    assert marks.take("general", "alice#k", 3).kind is Arrival.REPLAY  # and are never shown later

@@ -388,3 +388,23 @@ def test_the_client_at_a_terminal_asks_for_the_password_and_chats(start: Start, 
         assert terminal.exitstatus == client_script.EXIT_OK
     finally:
         terminal.close(force=True)  # ends this child only, if it is still running
+
+
+def test_s6_the_terminal_shows_a_safety_number_and_keeps_keys_where_told(start: Start, tmp_path: Path) -> None:
+    server, port = start_server(start, "sealed", tmp_path / "chat.db")
+    alice = start_client(start, port, "alice", "sealed")
+    bob_keys = tmp_path / "bob-keys"
+    bob = start("run_client.py", "--port", str(port), "--username", "bob", "--keys", str(bob_keys), password=PASSWORD)
+    bob.expect(r"^\* you are in general$")
+    alice.type("hello bob")
+    bob.expect(r"^\[general\] alice: hello bob$")
+    bob.type("/verify alice")
+    number = bob.expect(r"^\* safety number with alice \(not verified.*\): ([\d ]+)$").group(1)
+    assert len(number.replace(" ", "")) == 60
+    bob.type("/verified alice")
+    bob.expect(r"^\* alice is verified$")
+    alice.type("/verify carol")
+    alice.expect(r"^! no key is pinned for carol")
+    assert alice.finish() == client_script.EXIT_OK and bob.finish() == client_script.EXIT_OK, bob.output
+    assert (bob_keys / "identity.key").exists() and "alice" in (bob_keys / "pins.json").read_text()
+    assert server.interrupt() == server_script.EXIT_OK

@@ -464,7 +464,7 @@ def test_a_lost_connection_is_retried_until_the_server_is_back(
         alice.say("still here")
         wait_for_row(bob, "alice: still here")
         assert (alice.client, bob.client) == clients  # the same clients, connected again
-        assert not any("signing key changed" in row for row in bob.log_rows())  # alice kept her key
+        assert not any("identity key changed" in row for row in bob.log_rows())  # alice kept her key
     finally:
         for person in (alice, bob):
             person.close()

@@ -5,7 +5,10 @@
 
 `python scripts/run_client.py` is the same command, for readers of the code who run it from a checkout.
 
-Commands: /join ROOM, /rooms, /who, /quit. Each message prints as one line: `[room] user: text`;
+Commands: /join ROOM, /rooms, /who, /quit; in sealed mode also /verify NAME (your safety number with them),
+/verified NAME (the numbers matched) and /accept NAME (their new identity key). Your identity key, the keys you
+pinned for others and the numbers you have seen live in a key store: --keys DIR, else $CHATKIT_KEYS/NAME, else
+~/.chatkit/keys/NAME (made on first use, readable only by you). Each message prints as one line: `[room] user: text`;
 news from the server starts with `*`, problems with `!`. Text from the network is printed with its newlines,
 control characters and escape sequences made visible (`\\n`, `\\x1b`), so no one can forge a line.
 With stdin not a terminal it works as a pipe: it sends each line, and at the end of input leaves once the server
@@ -23,6 +26,7 @@ import threading
 from chatkit import MODES, protocol
 from chatkit.client import CannotConnect, ChatClient, ChatError, Refused
 from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList, Wire
+from chatkit.client.keystore import KeyStoreError
 from chatkit.client.visible import visible
 
 EXIT_OK = 0
@@ -39,7 +43,10 @@ EXIT_FOR_REFUSAL = {code: EXIT_REFUSED for code in protocol.REFUSALS} | {"wrong_
 
 PASSWORD_VARIABLE = "CHATKIT_PASSWORD"
 ECHO_SECONDS = 10.0  # how long to wait at the end for the server to relay our last messages back
-HELP = "commands: /join ROOM, /rooms, /who, /quit; anything else is sent to the room"
+HELP = (
+    "commands: /join ROOM, /rooms, /who, /verify NAME, /verified NAME, /accept NAME, /quit;"
+    " anything else is sent to the room"
+)
 
 
 def parse_arguments(argv: list[str] | None, prog: str) -> argparse.Namespace:
@@ -51,6 +58,7 @@ def parse_arguments(argv: list[str] | None, prog: str) -> argparse.Namespace:
     parser.add_argument("--room", default="general", help="first room to join (default: %(default)s)")
     parser.add_argument("--mode", choices=MODES, default="sealed", help="must match the server's (default: sealed)")
     parser.add_argument("--wire", action="store_true", help="also print every line that crosses the wire")
+    parser.add_argument("--keys", help="your key store's folder (default: $CHATKIT_KEYS/NAME or ~/.chatkit/keys/NAME)")
     options = parser.parse_args(argv)
     try:
         protocol.check_name(options.username, "username")
@@ -163,9 +171,32 @@ def run_command(client: ChatClient, terminal: Terminal, line: str) -> bool:
         client.ask_rooms()
     elif command == "/who":
         client.ask_who()
+    elif command in IDENTITY_COMMANDS and argument.strip():
+        IDENTITY_COMMANDS[command](client, terminal, argument.strip())
     else:
         terminal.say(f"! {HELP}")
     return True
+
+
+def show_safety_number(client: ChatClient, terminal: Terminal, name: str) -> None:
+    """Print the safety number with `name`, to read aloud and compare with theirs."""
+    verified = "verified" if client.is_verified(name) else f"not verified: if it matches theirs, /verified {name}"
+    terminal.say(f"* safety number with {name} ({verified}): {client.safety_number(name)}")
+
+
+def mark_verified(client: ChatClient, terminal: Terminal, name: str) -> None:
+    """Record that the safety numbers with `name` matched."""
+    client.mark_verified(name)
+    terminal.say(f"* {name} is verified")
+
+
+def accept_key(client: ChatClient, terminal: Terminal, name: str) -> None:
+    """Accept `name`'s new identity key; their held-back messages are printed as they are checked with it."""
+    client.accept_key(name)
+    terminal.say(f"* accepted {name}'s new key: compare safety numbers with /verify {name}")
+
+
+IDENTITY_COMMANDS = {"/verify": show_safety_number, "/verified": mark_verified, "/accept": accept_key}
 
 
 def chat(client: ChatClient, terminal: Terminal) -> int:
@@ -182,7 +213,7 @@ def chat(client: ChatClient, terminal: Terminal) -> int:
         except Refused as refusal:  # e.g. /join a room with another password: remembered for the exit code
             terminal.refusal = refusal
             terminal.say(f"! {refusal}")
-        except (ChatError, protocol.ProtocolError, OSError) as error:  # say what went wrong, keep chatting
+        except (ChatError, KeyStoreError, protocol.ProtocolError, OSError) as error:  # say what went wrong, go on
             terminal.say(f"! {error}")
     return sent
 
@@ -207,7 +238,9 @@ def main(argv: list[str] | None = None, prog: str = "chatkit client") -> int:
         return EXIT_NO_PASSWORD
     terminal = Terminal(options.wire)
     client = ChatClient(
-        options.host, options.port, options.username, password, options.room, options.mode, on_event=terminal.on_event
+        *(options.host, options.port, options.username, password, options.room, options.mode),
+        keys=options.keys,
+        on_event=terminal.on_event,
     )
     try:
         if (code := connect(client, terminal)) != EXIT_OK:

@@ -13,13 +13,16 @@ and carries out what it says: frames to send back, a request answered, events to
 import threading
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar
 
 from chatkit import protocol
 from chatkit.client.codec import Codec, make_codec
 from chatkit.client.connection import CannotConnect, Connection
 from chatkit.client.events import Closed, Event
+from chatkit.client.identities import Identities
 from chatkit.client.inbox import Inbox
+from chatkit.client.keystore import KeyStore
 from chatkit.client.session import ClientSession
 from chatkit.client.waits import WAIT_SECONDS, EventWaits
 from chatkit.crypto import kdf, signing
@@ -44,10 +47,12 @@ class ChatClient(EventWaits):
         *,
         iterations: int = kdf.SEALED_ITERATIONS,
         identity: signing.Identity | None = None,
+        keys: KeyStore | str | Path | None = None,
         on_event: Callable[[Event], None] | None = None,
     ) -> None:
         self.host, self.port, self.name = host, port, name
-        self.session = ClientSession(name, room, make_codec(mode, password, iterations, identity))
+        store = KeyStore.for_person(name, keys) if mode == "sealed" else None  # its folder: keys, $CHATKIT_KEYS or ~
+        self.session = ClientSession(name, room, make_codec(mode, password, iterations, identity, store))
         self.inbox = Inbox([on_event] if on_event else [])
         self.listeners = self.inbox.listeners  # append a callback to hear about every event as it happens
         self.history = self.inbox.history  # every event so far, oldest first (bounded)
@@ -138,6 +143,33 @@ class ChatClient(EventWaits):
     def ask_who(self) -> None:
         """Ask who is in this room (the answer arrives as a Members event)."""
         self._send({"type": "who"})
+
+    # --- identities (sealed mode): who is who, checked once by comparing safety numbers ---
+
+    def accept_key(self, name: str) -> None:
+        """Accept the new identity key `name` came with; their held-back messages are then checked with it."""
+        with self._lock:
+            outcome = self.session.accept_key(name)
+        for event in outcome.events:
+            self._report(event)
+
+    def safety_number(self, name: str) -> str:
+        """Return the 60 digits to compare with `name` (the same on both sides as long as neither key changes)."""
+        return self._identities().safety_number(name, self.name)
+
+    def mark_verified(self, name: str) -> None:
+        """Record that the safety numbers with `name` were compared and matched."""
+        self._identities().mark_verified(name, self.name)
+
+    def is_verified(self, name: str) -> bool:
+        """Return whether the key pinned for `name` was verified."""
+        return self._identities().is_verified(name, self.name)
+
+    def _identities(self) -> Identities:
+        identities = getattr(self.codec, "identities", None)
+        if not isinstance(identities, Identities):
+            raise ChatError(f"the {self.mode} mode has no identity keys: safety numbers are a sealed-mode idea")
+        return identities
 
     def send_line(self, line: bytes) -> None:
         """Send raw bytes as they are: for the attack notebooks, which craft lines by hand."""

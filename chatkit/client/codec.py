@@ -2,30 +2,33 @@
 
 Every mode's codec has the same four methods (the `Codec` protocol), so the session calls them without asking
 which mode it runs: `hello_fields`, `on_joined`, `seal` and `open`. What a codec refuses, it refuses with a
-`protocol.Refused` and a code ('wrong_password', 'cannot_decrypt', 'replay').
+`protocol.Refused` and a code ('wrong_password', 'cannot_decrypt', 'replay', 'key_changed', 'held_back').
 
 ClassicCodec: the original design: one key from the shared password and a static salt; AES-CBC, no MAC.
 SealedCodec: a key per room from its random salt; AES-GCM with the header (room, sender, counter, time) as
-associated data; text padded to 32-byte buckets; every message signed with the sender's Ed25519 key; counters
-that must only go up.
+associated data; text padded to 32-byte buckets; every message signed with the sender's lasting Ed25519 key and
+checked against the key pinned for them (identities.py); numbers 1, 2, 3 ... per sender and room, checked against
+marks kept on disk (freshness.py).
 """
 
-import itertools
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
 from chatkit.client.events import Problem
+from chatkit.client.freshness import Arrival, Marks, Verdict, arrival_warnings
+from chatkit.client.identities import Identities
+from chatkit.client.keystore import KeyStore
 from chatkit.crypto import CANNOT_DECRYPT, BadSignature, CannotDecrypt, classic, kdf, labels, lengths, sealed, signing
 from chatkit.protocol import Frame, ProtocolError, Refused, b64, header_bytes, require, unb64
 
 
 @dataclass(frozen=True)
 class Opened:
-    """A message a codec opened: its plaintext, and a warning to show with it (e.g. the sender's key changed)."""
+    """A message a codec opened: its plaintext, and warnings to show with it (a gap before it, a look-alike name)."""
 
     text: str
-    warning: Problem | None = None
+    warnings: tuple[Problem, ...] = ()
 
 
 class Codec(Protocol):
@@ -96,18 +99,21 @@ class SealedCodec:
         passphrase: str,
         iterations: int = kdf.SEALED_ITERATIONS,
         identity: signing.Identity | None = None,
+        store: KeyStore | None = None,
     ) -> None:
         self._passphrase = passphrase  # kept: each room's key comes from the salt the server sends on joining
         self.iterations = iterations
-        self.identity = identity or signing.new_identity()
+        self.identities = Identities(store, identity)  # our key and the pins, in the key store (S6)
         self.keys: dict[str, bytes] = {}  # room -> key, derived once per session (S5)
-        self.pins: dict[str, bytes] = {}  # sender -> public key first seen (trust on first use, S6)
-        self.last_counter: dict[tuple[str, str], int] = {}  # (room, sender) -> counter (S4)
-        self._counter = itertools.count(time.time_ns() // 1000)  # only goes up, even across restarts
+
+    @property
+    def identity(self) -> signing.Identity:
+        """Our own signing key (from the key store)."""
+        return self.identities.identity
 
     def hello_fields(self, name: str) -> Frame:
         """Bring the public half of the signing key; the passphrase never leaves this machine."""
-        return {"pubkey": b64(signing.public_bytes(self.identity))}
+        return {"pubkey": b64(signing.public_bytes(self.identities.own(name)))}
 
     def on_joined(self, joined: Frame, name: str) -> Frame | None:
         """Derive the room key from its salt; check it against the room's check, or make the first check."""
@@ -128,12 +134,12 @@ class SealedCodec:
         return None
 
     def seal(self, text: str, room: str, name: str) -> Frame:
-        """Encrypt and sign text, binding it to this room, this sender, a fresh counter and the time."""
-        counter, sent_at = next(self._counter), round(time.time(), 3)
+        """Encrypt and sign text, binding it to this room, this sender, our next number in the room and the time."""
+        counter, sent_at = self.identities.store(name).next_sequence(room), round(time.time(), 3)
         header = header_bytes(room, name, counter, sent_at)
         padded = lengths.pad_to_bucket(text.encode())  # "yes" and "no" look alike on the wire
         nonce, ciphertext = sealed.seal(self.keys[room], padded, labels.MESSAGE_AD, header)
-        signature = signing.sign(self.identity, labels.MESSAGE_SIGNATURE, header + nonce + ciphertext)
+        signature = signing.sign(self.identities.own(name), labels.MESSAGE_SIGNATURE, header + nonce + ciphertext)
         return {
             "type": "say",
             "room": room,
@@ -145,49 +151,62 @@ class SealedCodec:
         }
 
     def open(self, message: Frame, name: str) -> Opened:
-        """Verify, decrypt, drop a replay, and warn if the sender's signing key changed."""
+        """Verify against the pinned key, decrypt, drop a replay; warn of a gap, a late message, a look-alike name."""
         try:
-            text = self.decrypt(message)
+            public = self.verifying_key(message, name)
+            text = self.decrypt(message, public)
         except (CannotDecrypt, BadSignature, ProtocolError, KeyError):
             raise cannot_decrypt(message) from None
-        if self.is_replay(message):
-            raise Refused("replay", f"replay rejected: an old message from {message['sender']}")
-        if self.key_changed(message):
-            return Opened(text, Problem("key_changed", f"warning: {message['sender']}'s signing key changed"))
-        return Opened(text)
+        sender = message["sender"]
+        marks = Marks(self.identities.store(name))  # kept per sender AND key: another key never moves these
+        verdict = marks.take(message["room"], f"{sender}#{b64(public)}", message["counter"])
+        if self.is_replay(verdict):
+            raise Refused("replay", f"replay rejected: an old message from {sender}")
+        return Opened(text, (*self.identities.remember(sender, public, name), *arrival_warnings(sender, verdict)))
 
-    def decrypt(self, message: Frame) -> str:
-        """Check the signature and decrypt; raise CannotDecrypt, BadSignature, ProtocolError or KeyError."""
+    def verifying_key(self, message: Frame, name: str) -> bytes:
+        """Return the key a message must be signed with: the one pinned for its sender, not the one attached."""
+        sender, offered = message["sender"], unb64(message, "pubkey")
+        if sender == name:
+            return signing.public_bytes(self.identities.own(name))
+        pin = self.identities.pinned(sender, name)
+        if pin is None:
+            return offered  # never met: pinned (remember) only once their signature checks out with it
+        if self.key_changed(sender, pin.public, offered, name):
+            self.decrypt(message, offered)  # a forgery fails here: only a message its new key signed is held back
+            raise self.identities.hold(sender, offered)
+        return offered  # the pinned key: key_changed said they are the same (notebook 12's trusting variant lies)
+
+    def decrypt(self, message: Frame, public: bytes) -> str:
+        """Check the signature with `public` and decrypt; raise CannotDecrypt, BadSignature, ProtocolError, KeyError."""
         room, sender = message["room"], message["sender"]
         if room not in self.keys:
             raise CannotDecrypt(CANNOT_DECRYPT)
         header = header_bytes(room, sender, message["counter"], message["time"])
         nonce, ciphertext = unb64(message, "nonce"), unb64(message, "ciphertext")
-        signed = header + nonce + ciphertext
-        signing.verify(unb64(message, "pubkey"), unb64(message, "signature"), labels.MESSAGE_SIGNATURE, signed)
+        signing.verify(public, unb64(message, "signature"), labels.MESSAGE_SIGNATURE, header + nonce + ciphertext)
         padded = sealed.open_sealed(self.keys[room], nonce, ciphertext, labels.MESSAGE_AD, header)
         return lengths.unpad_bucket(padded).decode("utf-8", errors="replace")
 
-    def is_replay(self, message: Frame) -> bool:
-        """Return True if this (room, sender) already sent this counter or a later one; else remember it."""
-        where, counter = (message["room"], message["sender"]), message["counter"]
-        if counter <= self.last_counter.get(where, -1):
-            return True
-        self.last_counter[where] = counter
-        return False
+    def accept_key(self, sender: str, name: str) -> None:
+        """Pin the new key `sender` came with, because the person said so (ChatError if none is waiting)."""
+        self.identities.accept(sender, name)
 
-    def key_changed(self, message: Frame) -> bool:
-        """Pin a sender's public key on first use; return True (and re-pin) if it differs from the pin."""
-        sender, pubkey = message["sender"], unb64(message, "pubkey")
-        pinned = self.pins.setdefault(sender, pubkey)
-        self.pins[sender] = pubkey
-        return pinned != pubkey
+    def is_replay(self, verdict: Verdict) -> bool:
+        """Return True if the number was seen before (notebook 12's forgetful variant says no)."""
+        return verdict.kind is Arrival.REPLAY
+
+    def key_changed(self, sender: str, pinned: bytes, offered: bytes, name: str) -> bool:
+        """Return True if a sender came with another key than their pin (their messages are then held back)."""
+        return pinned != offered
 
 
-def make_codec(mode: str, password: str, iterations: int, identity: signing.Identity | None = None) -> Codec:
+def make_codec(
+    mode: str, password: str, iterations: int, identity: signing.Identity | None = None, store: KeyStore | None = None
+) -> Codec:
     """Build the codec of a mode."""
     if mode == "classic":
         return ClassicCodec(password)
     if mode == "sealed":
-        return SealedCodec(password, iterations, identity)
+        return SealedCodec(password, iterations, identity, store)
     raise ValueError(f"mode should be 'classic' or 'sealed', got {mode!r}")

@@ -32,7 +32,9 @@ class Wire:
 class Problem:
     """Something went wrong that the person should see: a refusal from the server or a message that failed."""
 
-    code: str  # a refusal's code ('cannot_decrypt', 'replay', 'wrong_password', 'malformed', ...) or 'key_changed'
+    # a refusal's code ('cannot_decrypt', 'replay', 'key_changed', 'held_back', 'wrong_password', 'malformed', ...),
+    # or a warning beside a message that was shown: 'gap', 'reorder', 'look_alike'
+    code: str
     text: str
     line: bytes = b""  # the line that caused it, if one did
 

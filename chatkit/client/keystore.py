@@ -8,7 +8,8 @@ then replaces the old one, so a crash never leaves half a key. Three files:
 - pins.json: for each person met, the identity key first seen for them and whether it was verified by comparing
   safety numbers; a different key later is reported, never pinned in its place without the person's say-so;
 - seen.json: for each room and sender, the highest sequence number accepted, so a replay is refused even after
-  a restart (S4).
+  a restart (S4); missing.json: the numbers below that mark that never came (a late one is a reorder, not a replay);
+- sent.json: for each room, the last sequence number this person used, so a restarted client goes on counting.
 """
 
 import base64
@@ -61,9 +62,11 @@ class KeyStore:
         os.chmod(self.folder, 0o700)  # mkdir's mode is cut by the umask, and an old folder keeps its mode
 
     @classmethod
-    def for_person(cls, name: str) -> "KeyStore":
-        """Open (or create) the key store of the person called `name`."""
-        return cls(default_folder(name))
+    def for_person(cls, name: str, keys: "KeyStore | str | Path | None" = None) -> "KeyStore":
+        """Open (or create) the key store of `name`: the one given, one in the folder given, or the default one."""
+        if isinstance(keys, KeyStore):
+            return keys
+        return cls(Path(keys) if keys is not None else default_folder(name))
 
     def identity(self) -> signing.Identity:
         """Return the person's signing key, made and saved the first time it is asked for."""
@@ -82,6 +85,23 @@ class KeyStore:
             return PinCheck.NEW
         return PinCheck.SAME if pinned.public == public else PinCheck.CHANGED
 
+    def next_sequence(self, room: str) -> int:
+        """Return this person's next sequence number in `room` (1, 2, 3 ...), remembered before it is used."""
+        sent = self._read_json("sent.json")
+        sent[room] = int(sent.get(room, 0)) + 1
+        write_private(self.folder / "sent.json", json.dumps(sent, sort_keys=True).encode())
+        return int(sent[room])
+
+    def missing(self, room: str, sender: str) -> list[int]:
+        """Return the numbers from `sender` in `room` below their mark that never arrived."""
+        return [int(number) for number in self._read_json("missing.json").get(room, {}).get(sender, [])]
+
+    def set_missing(self, room: str, sender: str, numbers: list[int]) -> None:
+        """Replace the numbers still missing from `sender` in `room`."""
+        missing = self._read_json("missing.json")
+        missing.setdefault(room, {})[sender] = sorted(numbers)
+        write_private(self.folder / "missing.json", json.dumps(missing, sort_keys=True).encode())
+
     def accept(self, name: str, public: bytes) -> None:
         """Pin a new key for `name` because the person said so (it starts unverified)."""
         self._save_pin(name, Pin(public))
@@ -99,6 +119,10 @@ class KeyStore:
         if entry is None:
             return None
         return Pin(unb64(entry["public"], "pins.json"), bool(entry.get("verified", False)))
+
+    def pinned_names(self) -> list[str]:
+        """Return everyone a key is pinned for."""
+        return sorted(self._read_json("pins.json"))
 
     def high_water(self, room: str, sender: str) -> int:
         """Return the highest sequence number accepted from `sender` in `room` (-1 if none)."""

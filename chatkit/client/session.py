@@ -4,7 +4,8 @@ The session knows the person's name, their room and their mode's codec. It build
 `say`, `join`) and turns each line that arrives into an `Outcome`: the events to report, the frames to send back
 (sealed mode's room check), and whether the request we wait for (a hello or a join) got its answer. Every line is
 checked first (checks.py) and a line that cannot be acted on becomes a Problem: nothing from the server can raise
-out of `receive`, move us to a room we did not ask for, or change a room's salt under us. The threaded
+out of `receive`, move us to a room we did not ask for, or change a room's salt under us. A sealed message whose
+sender came with another identity key than their pin is held back here until `accept_key`. The threaded
 `ChatClient` feeds it lines and carries out what it returns, so everything here is tested with plain bytes:
 
 >>> from chatkit.client.codec import ClassicCodec
@@ -25,6 +26,7 @@ from chatkit import protocol
 from chatkit.client.checks import check_from_server, check_joined_answers
 from chatkit.client.codec import Codec
 from chatkit.client.events import ChatMessage, Event, Joined, Members, Notice, Problem, RoomList
+from chatkit.client.names import look_alikes
 from chatkit.protocol import ChatError, Frame, ProtocolError, Refused
 
 
@@ -47,6 +49,7 @@ class ClientSession:
         self.waiting = False  # a hello or a join was sent and the server has not answered it yet
         self.asked = room  # the room that hello or join asked for: the only one a 'joined' may put us in
         self.salts: dict[str, object] = {}  # room -> the salt its 'joined' carried on this connection (None: none)
+        self.held: dict[str, list[tuple[Frame, bytes]]] = {}  # sender -> messages held back (their key changed)
 
     def hello(self) -> Frame:
         """Return the greeting, which asks for our first room."""
@@ -65,6 +68,15 @@ class ClientSession:
         protocol.check_name(room, "room")
         self.waiting, self.asked = True, room
         return {"type": "join", "room": room}
+
+    def accept_key(self, sender: str) -> Outcome:
+        """Pin the new key `sender` came with (the person said so), then open their held-back messages with it."""
+        accept = getattr(self.codec, "accept_key", None)
+        if accept is None:
+            raise ChatError(f"the {self.codec.mode} mode has no identity keys to accept")
+        accept(sender, self.name)
+        opened = [self._on_message(frame, line) for frame, line in self.held.pop(sender, [])]
+        return Outcome(tuple(event for outcome in opened for event in outcome.events))
 
     def receive(self, line: bytes) -> Outcome:
         """Say what one line from the server means; a line that cannot be acted on is reported, never raised."""
@@ -98,6 +110,9 @@ class ClientSession:
         try:
             opened = self.codec.open(frame, self.name)
         except Refused as refusal:  # it did not decrypt, or it is a replay: the person sees why, not the text
+            if refusal.code in HELD_BACK:  # signed with a new key: kept until the person accepts it
+                held = self.held.setdefault(frame["sender"], [])
+                held[:] = [*held, (frame, line)][-MAX_HELD:]
             return Outcome((Problem(refusal.code, refusal.text, line),))
         message = ChatMessage(
             room=frame["room"],
@@ -109,8 +124,7 @@ class ClientSession:
             own=frame["sender"] == self.name,
             id=frame["id"],
         )
-        warnings = () if opened.warning is None else (replace(opened.warning, line=line),)
-        return Outcome((*warnings, message))
+        return Outcome((*(replace(warning, line=line) for warning in opened.warnings), message))
 
     def _on_joined(self, frame: Frame, line: bytes) -> Outcome:
         room = frame["room"]
@@ -144,9 +158,14 @@ class ClientSession:
         return Outcome((RoomList({entry["room"]: entry.get("members", 0) for entry in entries}),))
 
     def _on_members(self, frame: Frame, line: bytes) -> Outcome:
-        return Outcome((Members(frame["room"], list(frame["names"])),))
+        names = [str(name) for name in frame["names"]]
+        alike = [(a, b) for a in names for b in look_alikes(a, names) if a < b]
+        flags = (Problem("look_alike", f"{a!r} and {b!r} look alike: check who is who", line) for a, b in alike)
+        return Outcome((*flags, Members(frame["room"], names)))
 
 
+HELD_BACK = ("key_changed", "held_back")  # the refusals of a message whose sender's key is not the pinned one
+MAX_HELD = 100  # messages held back per sender (the oldest are dropped)
 ANSWERS = {"joined", "error"}  # the kinds of line that answer a hello or a join
 
 # What the client does with each kind of message; any other kind ('welcome', say) needs nothing.

@@ -7,11 +7,14 @@
     stage.stop()                        # or: with Stage(...) as stage:
 
 `fresh_start()` stops everything a previous run of the notebook left behind, so a notebook runs again without a
-restart. Secrets are random per stage unless given, so an exercise cannot pass with a hard-coded answer.
+restart. Secrets are random per stage unless given, so an exercise cannot pass with a hard-coded answer. Each
+person's key store (their identity key, pins and marks) lives in the stage's own temporary folder, the same for
+every client of that name on the stage, and stop() removes it: nothing is written to the home folder.
 """
 
 import math
 import secrets
+import tempfile
 import weakref
 from pathlib import Path
 from typing import Any, ClassVar
@@ -58,6 +61,8 @@ class Stage:
         self.iterations = iterations
         server_password = self.password if mode == "classic" else None  # the sealed server never gets it
         self.server = ChatServer(mode, password=server_password, padding_oracle=padding_oracle, db=db, limits=limits)
+        # Each person's key store (identity key, pins, marks) lives here, never in the home folder; stop() removes it.
+        self._keys = tempfile.TemporaryDirectory(prefix="chatkit-keys-")
         self.clients: list[ChatClient] = []
         self.relays: list[Relay] = []
         self.widgets: list[Any] = []  # ChatWidgets, typed loosely so the lab does not need ipywidgets
@@ -77,15 +82,22 @@ class Stage:
         """Connect a person (directly, or through a relay) and return the connected client."""
         host, port = via.address if via else self.address
         options.setdefault("iterations", self.iterations)
+        options.setdefault("keys", self.keys_of(name))
         client = ChatClient(host, port, name, password or self.password, room, self.mode, **options)
         self.clients.append(client)
         return client.connect()
 
-    def widget(self, name: str, *, room: str = "general", password: str | None = None) -> Any:
-        """Return a ChatWidget for a person on this stage (needs ipywidgets; connected at once)."""
+    def keys_of(self, name: str) -> Path:
+        """Return the folder of a person's key store on this stage (the same person keeps the same keys)."""
+        return Path(self._keys.name) / name
+
+    def widget(self, name: str, *, room: str = "general", password: str | None = None, via: Relay | None = None) -> Any:
+        """Return a ChatWidget for a person on this stage, directly or through a relay (needs ipywidgets)."""
         from chatkit.widgets import ChatWidget  # imported here: the rest of the lab works without ipywidgets
 
-        widget = ChatWidget(self.server, name, password or self.password, room, self.mode, self.iterations)
+        where = via.address if via else self.server
+        password = password or self.password
+        widget = ChatWidget(where, name, password, room, self.mode, self.iterations, keys=self.keys_of(name))
         self.widgets.append(widget)
         return widget
 
@@ -104,6 +116,7 @@ class Stage:
         for relay in self.relays:
             relay.stop()
         self.server.stop()
+        self._keys.cleanup()
         Stage.running.discard(self)
 
     def __enter__(self) -> "Stage":

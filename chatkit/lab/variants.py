@@ -12,9 +12,10 @@ from typing import Any
 
 from chatkit.client import ChatClient
 from chatkit.client.codec import SealedCodec
+from chatkit.client.freshness import Verdict
+from chatkit.client.keystore import KeyStore
 from chatkit.lab.relay import Relay
 from chatkit.lab.stage import Stage
-from chatkit.protocol import Frame
 from chatkit.server.sealed import SealedRules
 
 
@@ -28,7 +29,7 @@ class ForgetfulServer(SealedRules):
 class ForgetfulCodec(SealedCodec):
     """INSECURE on purpose: a client that shows an old message again as if it were new (S4 off)."""
 
-    def is_replay(self, message: Frame) -> bool:
+    def is_replay(self, verdict: Verdict) -> bool:
         """Never call anything a replay."""
         return False
 
@@ -36,8 +37,9 @@ class ForgetfulCodec(SealedCodec):
 class TrustingCodec(SealedCodec):
     """INSECURE on purpose: a client that never warns when a sender's signing key changes (S6 off)."""
 
-    def key_changed(self, message: Frame) -> bool:
-        """Never report a change."""
+    def key_changed(self, sender: str, pinned: bytes, offered: bytes, name: str) -> bool:
+        """Never report a change: pin whatever key the server attached, silently."""
+        self.identities.store(name).accept(sender, offered)
         return False
 
 
@@ -89,6 +91,7 @@ class VariantStage(Stage):
         host, port = via.address if via else self.address
         options.setdefault("iterations", self.iterations)
         client = ChatClient(host, port, name, password or self.password, room, self.mode, **options)
-        client.codec = self.codec(password or self.password, options["iterations"], options.get("identity"))
+        store = KeyStore.for_person(name, options.setdefault("keys", self.keys_of(name)))
+        client.codec = self.codec(password or self.password, options["iterations"], options.get("identity"), store)
         self.clients.append(client)
         return client.connect()

@@ -82,6 +82,7 @@ class ChatServer:
     def rules(self, rules: Rules) -> None:
         self._rules = rules
         if self._hub is not None:
+            rules.use_log(self._hub.log)  # new rules pick up the marks the old ones kept (sealed mode, S4)
             self._hub.rules = rules
 
     @property

@@ -9,7 +9,7 @@ import time
 from chatkit.crypto import CANNOT_DECRYPT, BadPadding, CannotDecrypt, classic, kdf
 from chatkit.protocol import Frame, Refused
 from chatkit.server.member import Member
-from chatkit.storage import RoomRecord
+from chatkit.storage import ChatLog, RoomRecord
 
 
 class ClassicRules:
@@ -22,6 +22,9 @@ class ClassicRules:
         # padding_oracle=True makes the error reply say *why* decryption failed. That is the mistake notebook 06
         # exploits; the default reply is the same for every failure.
         self.padding_oracle = padding_oracle
+
+    def use_log(self, log: ChatLog) -> None:
+        """Keep nothing in the log besides the messages: the classic mode has no counters."""
 
     def make_salt(self) -> bytes | None:
         """Classic rooms have no salt of their own: one static salt serves every deployment."""

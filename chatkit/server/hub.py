@@ -24,8 +24,9 @@ class Hub:
     """Rooms, log, delivery and rules in one owner, for the conversations of one running server."""
 
     def __init__(self, rules: Rules, log: ChatLog, delivery: Delivery, limits: Limits) -> None:
-        self.rules = rules  # ChatServer.rules sets it again if a notebook swaps the rules while running
         self.log = log
+        rules.use_log(log)  # the sealed mode keeps its high-water marks in the log (S4)
+        self.rules = rules  # ChatServer.rules sets it again if a notebook swaps the rules while running
         self.delivery = delivery
         self.limits = limits
         self._rooms = Rooms()

@@ -11,13 +11,16 @@ from chatkit.protocol import Frame
 from chatkit.server.classic import ClassicRules
 from chatkit.server.member import Member
 from chatkit.server.sealed import SealedRules
-from chatkit.storage import RoomRecord
+from chatkit.storage import ChatLog, RoomRecord
 
 
 class Rules(Protocol):
     """The interface both modes implement."""
 
     name: str  # the mode's name: 'classic' or 'sealed' (what ChatServer.mode and the client's mode say)
+
+    def use_log(self, log: ChatLog) -> None:
+        """Keep what the mode must remember across restarts (the sealed mode's high-water marks) in the log."""
 
     def make_salt(self) -> bytes | None:
         """Return the salt a new room is created with (None if the mode uses none)."""

@@ -20,11 +20,13 @@ Reconnecting reuses that client, its codec and its signing key, so nothing asks 
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 
 from chatkit.client import ChatClient, ChatError, ChatMessage, Closed, Event
+from chatkit.client.keystore import KeyStore, KeyStoreError
 from chatkit.server import ChatServer
 from chatkit.widgets import view
 from chatkit.widgets.chat_rows import NOTICE, PROBLEM, Entry, entry_for, problem, title_html
@@ -48,6 +50,8 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         room: str = "general",
         mode: str | None = None,
         iterations: int | None = None,
+        *,
+        keys: KeyStore | str | Path | None = None,
     ) -> None:
         super().__init__(layout=w.Layout(border=BORDER, padding="6px", min_width="300px"))
         self.add_class("chatkit-chat")
@@ -55,7 +59,7 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         self._unread, self._shown = 0, [""]
         self._buffer: RowBuffer[Entry] = RowBuffer()
         self._was_connected = False
-        self.client = make_client(server_or_address, name, password, room, mode, iterations)
+        self.client = make_client(server_or_address, name, password, room, mode, iterations, keys)
         self._build(name, room)
         self._reconnector = Reconnector(self._reconnect_once, self._report, name)
         self._flusher = Flusher(self._render, f"chat-{name}")
@@ -133,12 +137,44 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
             self._buffer.append(problem(f"could not join {room!r}: {error}"))
         self._flusher.poke()
 
+    def verify(self, name: str) -> None:
+        """Show the safety number with `name`, to compare with theirs (by voice or in person), as a row."""
+        try:
+            verified = " (verified)" if self.client.is_verified(name) else ""
+            number = self.client.safety_number(name)
+            self._buffer.append(Entry(NOTICE, f"safety number with {name}{verified}: {number}", time.time()))
+        except ChatError as error:
+            self._buffer.append(problem(str(error)))
+        self._flusher.poke()
+
+    def mark_verified(self, name: str) -> None:
+        """Record that the safety numbers with `name` matched."""
+        try:
+            self.client.mark_verified(name)
+            self._buffer.append(Entry(NOTICE, f"{name} is verified: the safety numbers matched", time.time()))
+        except (ChatError, KeyStoreError) as error:
+            self._buffer.append(problem(str(error)))
+        self._flusher.poke()
+
+    def accept_key(self, name: str) -> None:
+        """Accept the new identity key `name` came with, and show the messages held back until now."""
+        try:
+            self.client.accept_key(name)
+        except ChatError as error:
+            self._buffer.append(problem(str(error)))
+        self._flusher.poke()
+
     def _send_input(self) -> None:
         """Send what is in the input box, then empty it (emptying it calls us again, with nothing to send)."""
         text = self.input.value
         if text:
             self.input.value = ""
-            self.say(text)
+            command, _, name = text.partition(" ")
+            act = {"/verify": self.verify, "/verified": self.mark_verified, "/accept": self.accept_key}.get(command)
+            if act is not None and name.strip():  # /verify NAME, /verified NAME, /accept NAME
+                act(name.strip())
+            else:
+                self.say(text)
 
     def _require_connection(self) -> None:
         if not self.client.connected:
@@ -240,6 +276,7 @@ def make_client(
     room: str,
     mode: str | None,
     iterations: int | None,
+    keys: KeyStore | str | Path | None = None,
 ) -> ChatClient:
     """Build (not connect) the client; the mode defaults to the server's (sealed for a bare address)."""
     if isinstance(server_or_address, ChatServer):
@@ -247,5 +284,5 @@ def make_client(
         mode = mode or server_or_address.mode
     else:
         host, port = server_or_address
-    options: dict[str, Any] = {} if iterations is None else {"iterations": iterations}
+    options: dict[str, Any] = {"keys": keys} if iterations is None else {"iterations": iterations, "keys": keys}
     return ChatClient(host, port, name, password, room, mode or "sealed", **options)

@@ -33,8 +33,10 @@ def open_message(key: bytes, frame: Frame) -> str:
     raise NotImplementedError("your code here: replace this line")
 
 
-def sender_signed(frame: Frame) -> bool:
-    """Return True if the frame's signature verifies, with its pubkey, over header + nonce + ciphertext-and-tag.
+def sender_signed(frame: Frame, pinned: bytes) -> bool:
+    """Return True if the signature over header + nonce + ciphertext-and-tag checks out with the key PINNED for them.
+
+    Not with the frame's pubkey: the server attaches that one, and a malicious server attaches its own.
 
     The signature covers labels.MESSAGE_SIGNATURE first (signing.verify adds it; it raises BadSignature).
     """

@@ -23,7 +23,11 @@ def hello_is_genuine(line: bytes, trusted_identity: bytes) -> bool:
 
 
 def key_changed(pins: dict[str, bytes], sender: str, pubkey: bytes) -> bool:
-    """Pin a sender's key on first use (store it in `pins`); return True if it differs from the pinned one."""
+    """Pin a sender's key on first use (store it in `pins`); return True if it differs from the pinned one.
+
+    A different key is never pinned in its place: only the person may accept it (the sealed client holds the
+    sender's messages back until then).
+    """
     raise NotImplementedError("your code here: replace this line")
 
 

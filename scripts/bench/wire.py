@@ -7,11 +7,14 @@ the tally can spot losses and duplicates: the text itself in classic formats, (s
 
 import json
 import socket
+import tempfile
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from chatkit import protocol
 from chatkit.client.codec import ClassicCodec, SealedCodec
+from chatkit.client.keystore import KeyStore
 from chatkit.crypto import CannotDecrypt, classic, kdf
 
 PASSWORD = "shared-secret"  # the baseline's default; the kit's classic server is started with the same
@@ -83,7 +86,7 @@ class KitWire:
 
     def open(self, sock: socket.socket, name: str, room: str) -> Speaker:
         """Say hello and wait for 'joined' (sealed: derive the room key and send the room check if first)."""
-        speaker = Speaker(sock, name, room, self._codec())
+        speaker = Speaker(sock, name, room, self._codec(name))
         hello = {"type": "hello", "name": name, "room": room, **speaker.codec.hello_fields(name)}  # type: ignore[union-attr]
         sock.sendall(protocol.encode(hello))
         joined = self._wait_joined(speaker)
@@ -92,9 +95,10 @@ class KitWire:
             sock.sendall(protocol.encode(check))
         return speaker
 
-    def _codec(self) -> ClassicCodec | SealedCodec:
-        if self.mode == "sealed":
-            return SealedCodec(PASSWORD, iterations=FAST_ITERATIONS)
+    def _codec(self, name: str) -> ClassicCodec | SealedCodec:
+        if self.mode == "sealed":  # each simulated person's key store in the temporary folder, not the home folder
+            store = KeyStore(Path(tempfile.gettempdir()) / "chatkit-bench-keys" / name)
+            return SealedCodec(PASSWORD, iterations=FAST_ITERATIONS, store=store)
         codec = ClassicCodec.__new__(ClassicCodec)  # skip a second 100,000-iteration derivation per client
         codec.key = self.key
         return codec

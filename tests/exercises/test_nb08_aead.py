@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from chatkit import protocol
 from chatkit.client.events import ChatMessage
-from chatkit.crypto import CannotDecrypt, lengths
+from chatkit.crypto import CannotDecrypt, labels, lengths, signing
 from chatkit.lab import Stage
 
 Load = Callable[[str], ModuleType]
@@ -69,13 +70,25 @@ def test_open_message_rejects_every_change(exercise: Load, stage_factory: Callab
         ex.open_message(os.urandom(32), frame)
 
 
+def resigned(frame: Frame, identity: signing.Identity) -> Frame:
+    """Return the frame signed again by another key, with that key attached (what a malicious server can do)."""
+    header = protocol.header_bytes(frame["room"], frame["sender"], frame["counter"], frame["time"])
+    data = header + base64.b64decode(frame["nonce"]) + base64.b64decode(frame["ciphertext"])
+    signature = signing.sign(identity, labels.MESSAGE_SIGNATURE, data)
+    return {**frame, "signature": protocol.b64(signature), "pubkey": protocol.b64(signing.public_bytes(identity))}
+
+
 def test_sender_signed(exercise: Load, stage_factory: Callable[..., Stage]) -> None:
     ex = exercise("nb08_aead")
     _, frame, _ = a_sealed_message(stage_factory)
-    assert ex.sender_signed(frame) is True
-    assert ex.sender_signed({**frame, "sender": "mallory"}) is False
-    assert ex.sender_signed(flipped("ciphertext", frame)) is False
-    assert ex.sender_signed(flipped("signature", frame)) is False
+    pinned = base64.b64decode(frame["pubkey"])  # what Bob pinned for Alice the first time
+    assert ex.sender_signed(frame, pinned) is True
+    assert ex.sender_signed({**frame, "sender": "mallory"}, pinned) is False
+    assert ex.sender_signed(flipped("ciphertext", frame), pinned) is False
+    assert ex.sender_signed(flipped("signature", frame), pinned) is False
+    forged = resigned(frame, signing.new_identity())  # a valid signature, by the key the server attached
+    assert ex.sender_signed(forged, pinned) is False, "checked against the attached key, not the pinned one"
+    assert ex.sender_signed(forged, base64.b64decode(forged["pubkey"])) is True
 
 
 def test_is_fresh_accepts_each_counter_once(exercise: Load) -> None:

@@ -74,6 +74,8 @@ def test_key_changed_pins_on_first_use(exercise: Load) -> None:
     assert pins == {"carol": first}
     assert ex.key_changed(pins, "carol", first) is False
     assert ex.key_changed(pins, "carol", second) is True
+    assert ex.key_changed(pins, "carol", second) is True, "a changed key is never pinned in place of the first"
+    assert pins["carol"] == first
     assert ex.key_changed(pins, "dave", second) is False
 
 

@@ -47,8 +47,10 @@ def open_message(key: bytes, frame: Frame) -> str:
     # END SOLUTION
 
 
-def sender_signed(frame: Frame) -> bool:
-    """Return True if the frame's signature verifies, with its pubkey, over header + nonce + ciphertext-and-tag.
+def sender_signed(frame: Frame, pinned: bytes) -> bool:
+    """Return True if the signature over header + nonce + ciphertext-and-tag checks out with the key PINNED for them.
+
+    Not with the frame's pubkey: the server attaches that one, and a malicious server attaches its own.
 
     The signature covers labels.MESSAGE_SIGNATURE first (signing.verify adds it; it raises BadSignature).
     """
@@ -56,7 +58,7 @@ def sender_signed(frame: Frame) -> bool:
     part = parts(frame)
     signed = part["header"] + part["nonce"] + part["ciphertext"] + part["tag"]
     try:
-        signing.verify(part["pubkey"], part["signature"], labels.MESSAGE_SIGNATURE, signed)
+        signing.verify(pinned, part["signature"], labels.MESSAGE_SIGNATURE, signed)
     except BadSignature:
         return False
     return True
