@@ -182,7 +182,10 @@ def speak_as(server: ChatServer, hello: Frame, lines: list[bytes]) -> None:
         sock.sendall(protocol.encode(hello))
         reader = LineReader(sock.recv, protocol.MAX_LINE_BYTES)
         for _ in range(20):
-            if protocol.decode(reader.readline())["type"] == "joined":
+            frame = protocol.decode(reader.readline())
+            if frame["type"] == "error":
+                raise AssertionError(f"the server refused the impostor's hello: {frame['text']}")
+            if frame["type"] == "joined":
                 break
         for line in lines:
             sock.sendall(line)
@@ -202,6 +205,7 @@ def test_s4_an_impostor_cannot_move_a_members_counter(
     template = protocol.decode(last_say(alice))
     alice_public = protocol.b64(signing.public_bytes(alice.codec.identity))
     alice.close()
+    assert eventually(lambda: "alice" not in server.roster()["general"]), "the server let go of alice's name"
     mallory = signing.new_identity()
     own_key = {
         "type": "hello",
