@@ -193,6 +193,8 @@ def speak_as(server: ChatServer, hello: Frame, lines: list[bytes]) -> None:
         for _ in range(20):
             if protocol.decode(reader.readline())["type"] == "members":
                 break
+    gone = eventually(lambda: hello["name"] not in server.roster().get(hello["room"], []))
+    assert gone, f"the server let go of the name {hello['name']!r}"
 
 
 def test_s4_an_impostor_cannot_move_a_members_counter(
