@@ -20,9 +20,10 @@ from chatkit.client.codec import Codec, make_codec
 from chatkit.client.connection import CannotConnect, Connection
 from chatkit.client.events import Closed, Event
 from chatkit.client.inbox import Inbox
+from chatkit.client.room_pins import RoomPins
 from chatkit.client.session import ClientSession
 from chatkit.client.waits import WAIT_SECONDS, EventWaits
-from chatkit.crypto import kdf, signing
+from chatkit.crypto import signing
 from chatkit.protocol import ChatError, Frame, Refused
 
 __all__ = ["CannotConnect", "ChatClient"]
@@ -42,12 +43,16 @@ class ChatClient(EventWaits):
         room: str = "general",
         mode: str = "sealed",
         *,
-        iterations: int = kdf.SEALED_ITERATIONS,
+        iterations: int | None = None,
         identity: signing.Identity | None = None,
         on_event: Callable[[Event], None] | None = None,
+        despite_check: bool = False,
     ) -> None:
         self.host, self.port, self.name = host, port, name
-        self.session = ClientSession(name, room, make_codec(mode, password, iterations, identity))
+        # iterations=None: rooms we create use Argon2id (OWASP); a number asks for cheap PBKDF2 (tests, notebooks)
+        pins = RoomPins(f"{host}:{port}")
+        codec = make_codec(mode, password, iterations, identity, room_pins=pins, despite_check=despite_check)
+        self.session = ClientSession(name, room, codec)
         self.inbox = Inbox([on_event] if on_event else [])
         self.listeners = self.inbox.listeners  # append a callback to hear about every event as it happens
         self.history = self.inbox.history  # every event so far, oldest first (bounded)

@@ -92,11 +92,13 @@ class ClientSession:
     def _on_joined(self, frame: Frame, line: bytes) -> Outcome:
         self.waiting = False
         try:
-            check = self.codec.on_joined(frame, self.name)
+            joining = self.codec.on_joined(frame, self.name)
         except Refused as refusal:
             return Outcome((Problem(refusal.code, refusal.text, line),), answered=True, refusal=refusal, hang_up=True)
         self.room = frame["room"]
-        return Outcome((Joined(self.room),), () if check is None else (check,), answered=True)
+        warnings = () if joining.warning is None else (replace(joining.warning, line=line),)
+        replies = () if joining.reply is None else (joining.reply,)
+        return Outcome((*warnings, Joined(self.room)), replies, answered=True)
 
     def _on_error(self, frame: Frame, line: bytes) -> Outcome:
         problem = Problem(frame["code"], frame["text"], line)

@@ -1,8 +1,9 @@
 """Key derivation: turn a password into a key, slowly on purpose.
 
 classic: PBKDF2-HMAC-SHA256, a static salt and 100,000 iterations, exactly as the original design did.
-sealed: a random salt per room, 600,000 iterations (OWASP's 2023 figure for PBKDF2-HMAC-SHA256), then HKDF with a
-label so the key belongs to one room and one purpose. Argon2id and scrypt are here for comparison (notebook 04).
+sealed: the room's creator chooses a random salt and the KDF (room_params.py): Argon2id with OWASP's m=19 MiB, t=2,
+p=1 by default, or PBKDF2-HMAC-SHA256 at 600,000 iterations or more (OWASP's figure), then HKDF with a label so the
+key belongs to one room, its parameters and one purpose. scrypt is here for comparison (notebook 04).
 
 The same password and salt always give the same key; that is what lets two people derive it apart:
 
@@ -72,9 +73,9 @@ def room_key(passphrase: str, salt: bytes, room: str, iterations: int = SEALED_I
     return hkdf_sha256(stretched, labels.ROOM_KEY + room.encode())
 
 
-def argon2id_key(password: bytes, salt: bytes, memory_kib: int = 19 * 1024, passes: int = 2) -> bytes:
+def argon2id_key(password: bytes, salt: bytes, memory_kib: int = 19 * 1024, passes: int = 2, lanes: int = 1) -> bytes:
     """Derive a key with Argon2id (OWASP's first choice): memory-hard, so GPUs gain less."""
-    kdf = Argon2id(salt=salt, length=KEY_BYTES, iterations=passes, lanes=1, memory_cost=memory_kib)
+    kdf = Argon2id(salt=salt, length=KEY_BYTES, iterations=passes, lanes=lanes, memory_cost=memory_kib)
     return kdf.derive(password)
 
 

@@ -23,10 +23,6 @@ class ClassicRules:
         # exploits; the default reply is the same for every failure.
         self.padding_oracle = padding_oracle
 
-    def make_salt(self) -> bytes | None:
-        """Classic rooms have no salt of their own: one static salt serves every deployment."""
-        return None
-
     def check_hello(self, member: Member, hello: Frame) -> None:
         """Accept a newcomer whose encrypted name decrypts to their name (as the original's first line did)."""
         if "proof" not in hello:

@@ -19,9 +19,6 @@ class Rules(Protocol):
 
     name: str  # the mode's name: 'classic' or 'sealed' (what ChatServer.mode and the client's mode say)
 
-    def make_salt(self) -> bytes | None:
-        """Return the salt a new room is created with (None if the mode uses none)."""
-
     def check_hello(self, member: Member, hello: Frame) -> None:
         """Accept a newcomer, or raise Refused."""
 
