@@ -25,6 +25,11 @@ ROOM_CHANGED = (
     " them; refused"
 )
 
+NOT_NEW = (
+    "the server says it is new, but you joined it before with parameters its creator chose: the server (or the"
+    " network) dropped them; refused (if the room was really made again, forget its pin: RoomPins.forget)"
+)
+
 
 @dataclass(frozen=True)
 class Joining:
@@ -46,20 +51,20 @@ class RoomKeys:
         self.despite_check = despite_check
         self.keys: dict[str, bytes] = {}  # room -> key, derived once per session (S5)
         self._derived: dict[bytes, bytes] = {}  # binding (room and parameters) -> key
-        self._creating: set[str] = set()  # rooms we offered parameters for, until the server confirms or refuses
+        self._creating: set[str] = set()  # the room we just offered parameters for, until the next 'joined'
 
     def on_joined(self, joined: Frame) -> Joining:
         """Create the room, or check its parameters and check; raise Refused saying why we will not stay."""
         room = joined["room"]
+        creating, self._creating = room in self._creating, set()  # only the very next 'joined' may settle a race
         if "kdf" not in joined:  # a new room: we are its creator and choose its salt and KDF
             return self._create(room)
         params = self._accepted(room, joined["kdf"])
         bound = room_params.binding(room, params)
         key = self._key(room, params)
         matches = check_matches(key, bound, joined)
-        if room in self._creating and matches:  # someone with our passphrase created it at the same moment
+        if creating and matches:  # someone with our passphrase created it a moment before us: use theirs
             self.room_pins.forget(room)
-        self._creating.discard(room)
         if self.room_pins.check(room, bound) is PinCheck.CHANGED:
             raise Refused("room_changed", f"room {room}: {ROOM_CHANGED}")
         if not matches and not self.despite_check:
@@ -73,8 +78,8 @@ class RoomKeys:
         """Choose a new room's parameters, pin them, and return the check that lets later members test theirs."""
         params = room_params.choose(self.iterations)
         bound = room_params.binding(room, params)
-        self.room_pins.forget(room)  # the server says the room is new: a pin from its earlier life is gone
-        self.room_pins.check(room, bound)
+        if self.room_pins.check(room, bound) is not PinCheck.NEW:  # we were in it before: it cannot be new now
+            raise Refused("room_changed", f"room {room}: {NOT_NEW}")
         self._creating.add(room)
         self.keys[room] = self._key(room, params)
         check = room_check.make_check(self.keys[room], bound)
