@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from chatkit import protocol
 from chatkit.client import ChatClient, ChatMessage, Problem, Wire
@@ -19,7 +20,7 @@ from chatkit.client.codec import SealedCodec
 from chatkit.client.keystore import PinCheck
 from chatkit.client.room_keys import CHECK_DIFFERS
 from chatkit.client.room_pins import RoomPins
-from chatkit.crypto import kdf, room_check, room_params
+from chatkit.crypto import kdf, labels, room_check, room_params, sealed
 from chatkit.protocol import Frame, Refused
 from chatkit.server import ChatServer
 from chatkit.server.sealed import SealedRules
@@ -274,3 +275,74 @@ def test_s12_a_server_that_swaps_in_its_own_check_is_caught(start_server: StartS
     with pytest.raises(Refused) as refused:
         connect(server, "bob")
     assert refused.value.code == "wrong_password"
+
+
+# The old check, attacked: an AES-GCM tag does not commit to its key. Knowing two keys (say, derived from two
+# passphrases it wants to test at once), whoever chooses the bytes solves one linear equation in GF(2^128) for a
+# ciphertext block that makes one tag verify under both (the "invisible salamanders" / partitioning-oracle attacks).
+
+GCM_R = 0xE1 << 120  # x^128 + x^7 + x^2 + x + 1, in GCM's reflected bit order (NIST SP 800-38D, algorithm 1)
+GCM_ONE = 1 << 127
+
+
+def gf_multiply(x: int, y: int) -> int:
+    """Multiply two GCM field elements."""
+    product, v = 0, y
+    for bit in range(127, -1, -1):
+        if x >> bit & 1:
+            product ^= v
+        v = (v >> 1) ^ GCM_R if v & 1 else v >> 1
+    return product
+
+
+def gf_inverse(x: int) -> int:
+    """Invert a non-zero GCM field element: x^(2^128 - 2)."""
+    result, power, exponent = GCM_ONE, x, 2**128 - 2
+    while exponent:
+        if exponent & 1:
+            result = gf_multiply(result, power)
+        power, exponent = gf_multiply(power, power), exponent >> 1
+    return result
+
+
+def aes_block(key: bytes, block: bytes) -> int:
+    """Encrypt one block with AES under key, as a field element."""
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    return int.from_bytes(encryptor.update(block) + encryptor.finalize(), "big")
+
+
+def pad(raw: bytes) -> bytes:
+    """Pad bytes with zeros to whole 16-byte blocks."""
+    return raw + bytes(-len(raw) % 16)
+
+
+def ghash_blocks(h: int, data: bytes, ciphertext: bytes) -> int:
+    """GHASH over the associated data and ciphertext, each zero-padded to blocks, then the length block."""
+    lengths = (len(data) * 8).to_bytes(8, "big") + (len(ciphertext) * 8).to_bytes(8, "big")
+    blocks, total = pad(data) + pad(ciphertext) + lengths, 0
+    for start in range(0, len(blocks), 16):
+        total = gf_multiply(total ^ int.from_bytes(blocks[start : start + 16], "big"), h)
+    return total
+
+
+def gcm_check_for_two_keys(first: bytes, second: bytes, nonce: bytes, data: bytes) -> bytes:
+    """Return one ciphertext block and a tag that AES-GCM accepts under both keys, with this nonce and data."""
+    counter0 = nonce + (1).to_bytes(4, "big")
+    h1, h2 = aes_block(first, bytes(16)), aes_block(second, bytes(16))
+    constant = aes_block(first, counter0) ^ aes_block(second, counter0)
+    constant ^= ghash_blocks(h1, data, bytes(16)) ^ ghash_blocks(h2, data, bytes(16))
+    block = gf_multiply(constant, gf_inverse(gf_multiply(h1, h1) ^ gf_multiply(h2, h2)))  # the block's weight is H^2
+    ciphertext = block.to_bytes(16, "big")
+    tag = aes_block(first, counter0) ^ ghash_blocks(h1, data, ciphertext)
+    return ciphertext + tag.to_bytes(16, "big")
+
+
+def test_s12_an_aes_gcm_check_opens_under_two_passphrases_and_the_mac_check_does_not() -> None:
+    """The attack on the old check works on the primitive; the check the kit uses now matches one key only."""
+    right, guess = (room_params.room_key(word, "general", CHEAP) for word in (PASSWORD, "a passphrase guessed"))
+    nonce, data = bytes(12), labels.ROOM_CHECK_AD + b"general"
+    crafted = gcm_check_for_two_keys(right, guess, nonce, data)
+    for key in (right, guess):  # the old client opened the check and asked nothing more: both keys "pass"
+        sealed.open_sealed(key, nonce, crafted, labels.ROOM_CHECK_AD, b"general")
+    bound = room_params.binding("general", CHEAP)
+    assert not room_check.matches(guess, bound, room_check.make_check(right, bound))
