@@ -173,16 +173,18 @@ def test_s5_parameters_changed_for_a_returning_member_are_refused(start_server: 
     assert refused.value.code == "room_changed"
 
 
-def test_s5_a_known_room_announced_as_new_is_refused(start_server: StartServer, connect: Connect) -> None:
+def test_s5_a_known_room_announced_as_new_is_reported(start_server: StartServer, connect: Connect) -> None:
     """The server drops a room's parameters for a returning member, so that they make new ones (a split room)."""
     server = start_server("sealed")
     alice = connect(server, "alice")
-    stored_params(server, "general")
+    old = stored_params(server, "general")
     alice.join("lab")
     server.rules = NewOnce()
-    with pytest.raises(Refused) as refused:
-        alice.join("general")
-    assert refused.value.code == "room_changed"
+    alice.join("general")
+    warning = alice.wait_for(lambda e: isinstance(e, Problem) and e.code == "room_made_again")
+    assert isinstance(warning, Problem) and "cannot read you" in warning.text
+    offers = [protocol.decode(e.line) for e in alice.history if isinstance(e, Wire) and b'"check"' in e.line]
+    assert room_params.from_fields(offers[-1]["kdf"]).salt != old.salt  # her own new salt, never the server's
 
 
 def test_s5_a_room_pin_lasts_in_the_key_store(tmp_path: Path) -> None:

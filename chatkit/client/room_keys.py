@@ -25,9 +25,9 @@ ROOM_CHANGED = (
     " them; refused"
 )
 
-NOT_NEW = (
-    "the server says it is new, but you joined it before with parameters its creator chose: the server (or the"
-    " network) dropped them; refused (if the room was really made again, forget its pin: RoomPins.forget)"
+MADE_AGAIN = (
+    "the server says it is new, but you joined it before: its parameters are gone (a new database, or a server"
+    " that splits the room); you made it again with new ones, and members who kept the old ones cannot read you"
 )
 
 
@@ -78,12 +78,15 @@ class RoomKeys:
         """Choose a new room's parameters, pin them, and return the check that lets later members test theirs."""
         params = room_params.choose(self.iterations)
         bound = room_params.binding(room, params)
-        if self.room_pins.check(room, bound) is not PinCheck.NEW:  # we were in it before: it cannot be new now
-            raise Refused("room_changed", f"room {room}: {NOT_NEW}")
+        known = self.room_pins.check(room, bound) is not PinCheck.NEW
+        if known:  # we were in it before: the server lost its parameters, or drops them to split the room
+            self.room_pins.forget(room)
+            self.room_pins.check(room, bound)
         self._creating.add(room)
         self.keys[room] = self._key(room, params)
         check = room_check.make_check(self.keys[room], bound)
-        return Joining({"type": "check", "room": room, "kdf": room_params.to_fields(params), "check": b64(check)})
+        offer = {"type": "check", "room": room, "kdf": room_params.to_fields(params), "check": b64(check)}
+        return Joining(offer, Problem("room_made_again", f"room {room}: {MADE_AGAIN}") if known else None)
 
     def _accepted(self, room: str, fields: object) -> room_params.RoomParams:
         """Return the room's parameters if they are within our floor and ceiling; else raise Refused."""
