@@ -196,6 +196,26 @@ def test_s5_a_room_pin_lasts_in_the_key_store(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(tmp_path / "room_pins.json").st_mode) == 0o600
 
 
+def test_s5_a_change_is_refused_in_the_next_session_too(
+    start_server: StartServer, connect: Connect, tmp_path: Path
+) -> None:
+    """Alice comes back another day (a new client, the same key store folder); the room's parameters were swapped."""
+    server = start_server("sealed")
+    address = f"{server.address[0]}:{server.address[1]}"
+    connect(server, "alice", room_pins=RoomPins(address, tmp_path)).close()
+    stored_params(server, "general")
+    key = room_params.room_key(PASSWORD, "general", CHEAP)  # a dishonest member helps: a valid check
+    lie(
+        server,
+        kdf=room_params.to_fields(CHEAP),
+        check=protocol.b64(room_check.make_check(key, room_params.binding("general", CHEAP))),
+    )
+    assert connect(server, "bob").room == "general"  # a newcomer has nothing pinned: S5's stated limit
+    with pytest.raises(Refused) as refused:
+        connect(server, "alice", room_pins=RoomPins(address, tmp_path))
+    assert refused.value.code == "room_changed"
+
+
 def test_s5_the_key_is_bound_to_the_room_and_its_parameters() -> None:
     more = room_params.RoomParams(room_params.PBKDF2, CHEAP.salt, iterations=FAST_ITERATIONS + 1)
     key = room_params.room_key(PASSWORD, "general", CHEAP)

@@ -47,10 +47,12 @@ class ChatClient(EventWaits):
         identity: signing.Identity | None = None,
         on_event: Callable[[Event], None] | None = None,
         despite_check: bool = False,
+        room_pins: RoomPins | None = None,
     ) -> None:
         self.host, self.port, self.name = host, port, name
-        # iterations=None: rooms we create use Argon2id (OWASP); a number asks for cheap PBKDF2 (tests, notebooks)
-        pins = RoomPins(f"{host}:{port}")
+        # iterations=None: rooms we create use Argon2id (OWASP); a number asks for cheap PBKDF2 (tests, notebooks).
+        # room_pins: pass RoomPins(server, key store folder) to keep them across sessions; else one session's memory
+        pins = room_pins or RoomPins(f"{host}:{port}")
         codec = make_codec(mode, password, iterations, identity, room_pins=pins, despite_check=despite_check)
         self.session = ClientSession(name, room, codec)
         self.inbox = Inbox([on_event] if on_event else [])
