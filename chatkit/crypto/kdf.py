@@ -17,10 +17,12 @@ precomputed guesses serves them all (notebook 04):
 >>> key.hex()
 '994c612b26f72cf81cbda9309dac288510e3c9a0a826f65ea8db3b422409c4ff'
 
-A random salt per room, and a room name in the HKDF label, make each room's key its own:
+A random salt per room (room_params.py), and the room's name and parameters in the HKDF label, make each room's
+key its own:
 
 >>> salt = new_salt()
->>> len(salt), room_key("pw", salt, "general", 1000) == room_key("pw", salt, "random", 1000)
+>>> stretched = pbkdf2_sha256(b"pw", salt, 1000)
+>>> len(salt), hkdf_sha256(stretched, labels.ROOM_KEY + b"general") == hkdf_sha256(stretched, labels.ROOM_KEY + b"lab")
 (16, False)
 
 HKDF is fast on purpose: its input is already a strong secret (from a key exchange), not a guessable password.
@@ -36,8 +38,6 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
-from chatkit.crypto import labels
 
 KEY_BYTES = 32  # AES-256
 SALT_BYTES = 16
@@ -65,12 +65,6 @@ def new_salt() -> bytes:
 def hkdf_sha256(secret: bytes, info: bytes, salt: bytes | None = None, length: int = KEY_BYTES) -> bytes:
     """Stretch a secret that is already strong into a key for the purpose `info` names."""
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(secret)
-
-
-def room_key(passphrase: str, salt: bytes, room: str, iterations: int = SEALED_ITERATIONS) -> bytes:
-    """Derive the sealed mode's key for one room: slow PBKDF2 with the room's salt, then a labelled HKDF."""
-    stretched = pbkdf2_sha256(passphrase.encode(), salt, iterations)
-    return hkdf_sha256(stretched, labels.ROOM_KEY + room.encode())
 
 
 def argon2id_key(password: bytes, salt: bytes, memory_kib: int = 19 * 1024, passes: int = 2, lanes: int = 1) -> bytes:
