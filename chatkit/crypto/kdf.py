@@ -20,6 +20,7 @@ precomputed guesses serves them all (notebook 04):
 A random salt per room (room_params.py), and the room's name and parameters in the HKDF label, make each room's
 key its own:
 
+>>> from chatkit.crypto import labels
 >>> salt = new_salt()
 >>> stretched = pbkdf2_sha256(b"pw", salt, 1000)
 >>> len(salt), hkdf_sha256(stretched, labels.ROOM_KEY + b"general") == hkdf_sha256(stretched, labels.ROOM_KEY + b"lab")
