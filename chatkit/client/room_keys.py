@@ -59,7 +59,10 @@ class RoomKeys:
         creating, self._creating = room in self._creating, set()  # only the very next 'joined' may settle a race
         if "kdf" not in joined:  # a new room: we are its creator and choose its salt and KDF
             return self._create(room)
-        params = self._accepted(room, joined["kdf"])
+        return self._enter(room, self._accepted(room, joined["kdf"]), joined, creating)
+
+    def _enter(self, room: str, params: room_params.RoomParams, joined: Frame, creating: bool) -> Joining:
+        """Derive the key of a room its creator set up, compare pin and check, and keep the key if we stay."""
         bound = room_params.binding(room, params)
         key = self._key(room, params)
         matches = check_matches(key, bound, joined)

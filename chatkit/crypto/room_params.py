@@ -88,13 +88,17 @@ def check_floor(params: RoomParams, weakest_pbkdf2: int) -> None:
     """Raise WeakParams unless the salt and costs are within the floor and the ceiling."""
     if len(params.salt) not in SALT_BYTES_RANGE:
         raise WeakParams(f"the room's salt has {len(params.salt)} bytes; this client accepts 16 to 64")
-    if params.kdf == PBKDF2:
-        if not weakest_pbkdf2 <= params.iterations <= PBKDF2_CEILING:
-            raise WeakParams(
-                f"the room's KDF is PBKDF2 with {params.iterations} iterations;"
-                f" this client accepts {weakest_pbkdf2} to {PBKDF2_CEILING}"
-            )
-        return
+    if params.kdf == PBKDF2 and not weakest_pbkdf2 <= params.iterations <= PBKDF2_CEILING:
+        raise WeakParams(
+            f"the room's KDF is PBKDF2 with {params.iterations} iterations;"
+            f" this client accepts {weakest_pbkdf2} to {PBKDF2_CEILING}"
+        )
+    if params.kdf == ARGON2ID:
+        check_argon2id(params)
+
+
+def check_argon2id(params: RoomParams) -> None:
+    """Raise WeakParams unless Argon2id's memory, passes and lanes are within the floor and the ceiling."""
     memory, passes = params.memory_kib, params.passes
     if not (ARGON2ID_MIN_MEMORY_KIB <= memory <= ARGON2ID_MAX_MEMORY_KIB and 1 <= passes <= ARGON2ID_MAX_PASSES):
         raise WeakParams(f"the room's Argon2id uses {memory} KiB and {passes} passes, outside what this client accepts")
