@@ -99,10 +99,13 @@ def test_joined_puts_the_session_in_the_room_and_answers_the_request() -> None:
 
 
 def test_the_first_member_of_a_sealed_room_sends_its_check_back() -> None:
-    outcome = in_room(sealed_session("alice"))
+    session = sealed_session("alice")
+    outcome = in_room(session)
     (check,) = outcome.replies
     assert check["type"] == "check" and check["room"] == "general"
-    assert outcome.answered and outcome.refusal is None and not outcome.hang_up
+    assert not outcome.answered and session.waiting  # the join is answered when the server says what it stored
+    stored = session.receive(joined(kdf=check["kdf"], check=check["check"]))
+    assert stored == Outcome((Joined("general"),), answered=True) and not session.waiting
 
 
 def test_the_right_passphrase_opens_the_room_check() -> None:

@@ -97,8 +97,10 @@ class ClientSession:
             return Outcome((Problem(refusal.code, refusal.text, line),), answered=True, refusal=refusal, hang_up=True)
         self.room = frame["room"]
         warnings = () if joining.warning is None else (replace(joining.warning, line=line),)
-        replies = () if joining.reply is None else (joining.reply,)
-        return Outcome((*warnings, Joined(self.room)), replies, answered=True)
+        if joining.reply is not None:  # we created the room: the server's next 'joined' says what it stored
+            self.waiting = True
+            return Outcome(warnings, (joining.reply,))
+        return Outcome((*warnings, Joined(self.room)), answered=True)
 
     def _on_error(self, frame: Frame, line: bytes) -> Outcome:
         problem = Problem(frame["code"], frame["text"], line)

@@ -79,9 +79,9 @@ class Hub:
         if self.rules.name != "sealed" or offer["room"] != member.room:
             raise Refused("not_supported", "room parameters are only taken in sealed mode, for your current room")
         kdf_text = json.dumps(offer["kdf"], sort_keys=True)  # stored as text, never read: the server holds no key
-        if not self.log.set_room_params(member.room, kdf_text, protocol.unb64(offer, "check")):
-            # another member created the room a moment before: tell this one what the room really uses
-            self.reply(member, {"type": "joined", **self.rules.joined(self.log.room(member.room))})
+        self.log.set_room_params(member.room, kdf_text, protocol.unb64(offer, "check"))
+        # the answer to the offer: what the room now uses (theirs, or a member's who created it a moment before)
+        self.reply(member, {"type": "joined", **self.rules.joined(self.log.room(member.room))})
 
     def leave(self, member: Member) -> None:
         """Forget a member whose conversation ended, tell their room, and close their connection."""
