@@ -90,6 +90,7 @@ class KitWire:
         joining = speaker.codec.on_joined(joined, name)  # type: ignore[union-attr]
         if joining.reply is not None:  # sealed: we created the room and leave its parameters and check
             sock.sendall(protocol.encode(joining.reply))
+            speaker.codec.on_joined(self._wait_joined(speaker), name)  # type: ignore[union-attr]  # what it stored
         return speaker
 
     def _codec(self) -> ClassicCodec | SealedCodec:
