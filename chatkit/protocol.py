@@ -14,25 +14,28 @@ b'{"type": "hello", "name": "alice", "room": "general", "proof": "c2VjcmV0"}\n'
 b'{"type": "say", "ciphertext": "q83v"}\n'
 >>> encode({"type": "join", "room": "random"})
 b'{"type": "join", "room": "random"}\n'
->>> encode({"type": "check", "room": "random", "nonce": "bm9uY2U=", "ciphertext": "dGFn"})
-b'{"type": "check", "room": "random", "nonce": "bm9uY2U=", "ciphertext": "dGFn"}\n'
+>>> encode({"type": "check", "room": "random", "kdf": {"name": "argon2id", "salt": "c2FsdA=="}, "check": "bWFj"})
+b'{"type": "check", "room": "random", "kdf": {"name": "argon2id", "salt": "c2FsdA=="}, "check": "bWFj"}\n'
 >>> encode({"type": "rooms"}), encode({"type": "who"}), encode({"type": "quit"})
 (b'{"type": "rooms"}\n', b'{"type": "who"}\n', b'{"type": "quit"}\n')
 
-(The first member of a sealed room leaves a `check`: nothing, sealed under the room key, so later members learn at
-once whether their passphrase is right.) A sealed `say` carries its header too, which the signature covers:
+(The first member of a sealed room chooses its salt and key derivation and leaves a `check` with them: an HMAC under
+the room key, so later members learn at once whether their passphrase is right. The server stores both unchanged.)
+A sealed `say` carries its header too, which the signature covers:
 
 >>> decode(b'{"type": "say", "ciphertext": "q83v", "room": "general", "counter": 7, "time": 1700000000.25, '
 ...        b'"nonce": "bm9uY2U=", "signature": "c2ln"}\n')["counter"]
 7
 
-What the server sends back. A welcome, then each room's parameters on joining (sealed: its salt and its check):
+What the server sends back. A welcome, then each room's parameters on joining (sealed: what its creator chose and
+the check; a room with none yet is new, and the one who joins it creates it):
 
 >>> decode(b'{"type": "welcome", "name": "alice", "mode": "sealed"}\n')
 {'type': 'welcome', 'name': 'alice', 'mode': 'sealed'}
->>> joined = decode(b'{"type": "joined", "room": "random", "salt": "c2FsdA==", "iterations": 600000}\n')
->>> joined["salt"], joined["iterations"]
-('c2FsdA==', 600000)
+>>> joined = decode(b'{"type": "joined", "room": "random", "kdf": {"name": "pbkdf2-sha256", "salt": "c2FsdA==", '
+...                 b'"iterations": 600000}, "check": "bWFj"}\n')
+>>> joined["kdf"]["iterations"], joined["check"]
+(600000, 'bWFj')
 
 Every message said in the room, to every member (the sender too), numbered by the server's log:
 
@@ -85,13 +88,13 @@ FIELDS: dict[str, dict[str, type]] = {
     "hello": {"name": str, "room": str, "proof": str, "pubkey": str},
     "say": {"ciphertext": str, "room": str, "counter": int, "time": float, "nonce": str, "signature": str},
     "join": {"room": str},
-    "check": {"room": str, "nonce": str, "ciphertext": str},
+    "check": {"room": str, "kdf": dict, "check": str},
     "rooms": {},
     "who": {},
     "quit": {},
     # server -> client
     "welcome": {"name": str, "mode": str},
-    "joined": {"room": str, "salt": str, "iterations": int, "check_nonce": str, "check": str},
+    "joined": {"room": str, "kdf": dict, "check": str},
     "message": {
         "id": int,
         "room": str,
@@ -111,7 +114,7 @@ FIELDS: dict[str, dict[str, type]] = {
 OPTIONAL: dict[str, set[str]] = {
     "hello": {"proof", "pubkey"},
     "say": {"room", "counter", "time", "nonce", "signature"},
-    "joined": {"salt", "iterations", "check_nonce", "check"},
+    "joined": {"kdf", "check"},
     "message": {"counter", "nonce", "signature", "pubkey"},
 }
 
@@ -140,6 +143,8 @@ REFUSALS: dict[str, str] = {
     "not_supported": "this server does not do that in its mode",
     "key_changed": "the sender came with another identity key than the one pinned for them: held back",
     "held_back": "another message from a sender whose new key is not accepted yet: held back",
+    "weak_room": "the room's salt or key derivation is below this client's floor (or absurdly costly)",
+    "room_changed": "the room's salt or key derivation changed since this client first joined it",
 }
 
 

@@ -12,7 +12,6 @@ import itertools
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,15 +22,14 @@ BATCH_ROWS = 500
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY, room TEXT NOT NULL, sender TEXT NOT NULL, sent_at TEXT NOT NULL, payload TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS rooms (
-    name TEXT PRIMARY KEY, salt BLOB, check_nonce BLOB, check_blob BLOB, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rooms (name TEXT PRIMARY KEY, kdf TEXT, room_check BLOB, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS marks (
     room TEXT NOT NULL, sender TEXT NOT NULL, pubkey TEXT NOT NULL, counter INTEGER NOT NULL,
     PRIMARY KEY (room, sender, pubkey));
 """
 Mark = tuple[str, str, str]  # (room, sender, sender's public key): whose counter a high-water mark is
-RoomRow = tuple[str, bytes | None, bytes | None, bytes | None]
+RoomRow = tuple[str, str | None, bytes | None]  # name, KDF parameters (JSON), the creator's check
 MarkRow = tuple[str, str, str, int]
 
 
@@ -48,12 +46,14 @@ class StoredMessage:
 
 @dataclass
 class RoomRecord:
-    """What the server keeps about a room: its salt and, in sealed mode, the password check the first member made."""
+    """What the server keeps about a room; in sealed mode, the salt and KDF its creator chose and their check.
+
+    `kdf` is the JSON text of the parameters exactly as the creator's client sent them: the server never reads it.
+    """
 
     name: str
-    salt: bytes | None = None
-    check_nonce: bytes | None = None
-    check_blob: bytes | None = None
+    kdf: str | None = None
+    check: bytes | None = None
 
 
 class StorageError(RuntimeError):
@@ -89,7 +89,8 @@ class ChatLog:
         try:
             with closing(self._connect()) as conn:
                 conn.executescript(SCHEMA)
-                rooms = conn.execute("SELECT name, salt, check_nonce, check_blob FROM rooms").fetchall()
+                add_room_columns(conn)
+                rooms = conn.execute("SELECT name, kdf, room_check FROM rooms").fetchall()
                 last_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]
                 marks = conn.execute("SELECT room, sender, pubkey, counter FROM marks").fetchall()
         except sqlite3.DatabaseError as error:  # not an SQLite file, or one we cannot open
@@ -122,30 +123,24 @@ class ChatLog:
             )
         return message
 
-    def room(self, name: str, make_salt: Callable[[], bytes | None]) -> RoomRecord:
-        """Return a room's record, creating it (with a salt from make_salt) the first time it is used."""
+    def room(self, name: str) -> RoomRecord:
+        """Return a room's record, creating it (with no parameters yet) the first time it is used."""
         with self._lock:
             self._refuse_if_closed()
             if name not in self._rooms:
-                record = RoomRecord(name, make_salt())
-                self._rooms[name] = record
-                self._queue.put(
-                    (
-                        "INSERT OR IGNORE INTO rooms VALUES (?, ?, NULL, NULL, ?)",
-                        (name, record.salt, utc_now()),
-                    )
-                )
+                self._rooms[name] = RoomRecord(name)
+                self._queue.put(("INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?, ?)", (name, utc_now())))
             return self._rooms[name]
 
-    def set_room_check(self, name: str, nonce: bytes, blob: bytes) -> bool:
-        """Store a room's password check if it has none yet; return whether it was stored."""
+    def set_room_params(self, name: str, kdf: str, check: bytes) -> bool:
+        """Store a room's parameters and check if it has none yet (the first offer wins); return whether stored."""
         with self._lock:
             self._refuse_if_closed()
             record = self._rooms.get(name)
-            if record is None or record.check_blob is not None:
+            if record is None or record.kdf is not None:
                 return False
-            record.check_nonce, record.check_blob = nonce, blob
-            self._queue.put(("UPDATE rooms SET check_nonce = ?, check_blob = ? WHERE name = ?", (nonce, blob, name)))
+            record.kdf, record.check = kdf, check
+            self._queue.put(("UPDATE rooms SET kdf = ?, room_check = ? WHERE name = ?", (kdf, check, name)))
             return True
 
     def raise_mark(self, mark: Mark, counter: int) -> bool:
@@ -265,6 +260,15 @@ class ChatLog:
             self._closed = True
             self._queue.put(None)
         self._writer.join(timeout=10)
+
+
+def add_room_columns(conn: sqlite3.Connection) -> None:
+    """Give a rooms table from an older chatkit (a salt the server chose) the columns for creator-chosen parameters."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(rooms)")}
+    for column, kind in (("kdf", "TEXT"), ("room_check", "BLOB")):
+        if column not in columns:
+            conn.execute(f"ALTER TABLE rooms ADD COLUMN {column} {kind}")
+    conn.commit()
 
 
 def _wake_flushers(batch: list[Write]) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from chatkit.client import ChatClient
 from chatkit.client.events import ChatMessage, Wire
-from chatkit.crypto import CannotDecrypt, kdf, labels, sealed
+from chatkit.crypto import CannotDecrypt, labels, room_params, sealed
 from chatkit.lab import Stage
 from chatkit.lab.exercises import load_solution
 from chatkit.protocol import header_bytes
@@ -54,15 +54,14 @@ def opens_sealed_message(key: bytes, message: ChatMessage) -> bool:
     return True
 
 
-def captured_sealed_message(stage: Stage) -> tuple[ChatMessage, bytes]:
-    """Have someone say something on a sealed stage; return the message and the room's salt from the wire."""
+def captured_sealed_message(stage: Stage) -> tuple[ChatMessage, room_params.RoomParams]:
+    """Have someone say something on a sealed stage; return the message and the room's parameters from the wire."""
     client = stage.client(f"u{secrets.token_hex(3)}")
     client.send("meet at noon")
     message = client.wait_for(lambda e: isinstance(e, ChatMessage) and e.own)
     assert isinstance(message, ChatMessage)
-    received = [e.line for e in list(client.history) if isinstance(e, Wire) and e.direction == "received"]
-    joined = json.loads(next(line for line in received if b'"type": "joined"' in line))
-    return message, base64.b64decode(joined["salt"])
+    offer = json.loads(sent_line(client, "check"))  # the first member chose the room's parameters
+    return message, room_params.from_fields(offer["kdf"])
 
 
 def test_one_captured_hello_gives_the_classic_password(
@@ -94,9 +93,9 @@ def test_static_salt_table_opens_no_sealed_deployment(
     salts = []
     for _ in range(2):
         stages.append(stage := Stage("sealed", password=password))
-        message, salt = captured_sealed_message(stage)
-        salts.append(salt)
+        message, params = captured_sealed_message(stage)
+        salts.append(params.salt)
         assert not any(opens_sealed_message(key, message) for key in table.values())
-        right_key = kdf.room_key(password, salt, message.room, stage.iterations)
+        right_key = room_params.room_key(password, message.room, params)
         assert opens_sealed_message(right_key, message)  # the guess works only with this room's own salt
     assert salts[0] != salts[1]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatkit.crypto import CANNOT_DECRYPT, classic, kdf, labels, lengths, sealed, signing
+from chatkit.crypto import CANNOT_DECRYPT, classic, kdf, labels, lengths, room_params, sealed, signing
 from chatkit.crypto.errors import BadPadding, BadSignature, CannotDecrypt
 
 KEY = bytes(range(32))  # a fixed key keeps tests fast and repeatable; the KDF has its own tests
@@ -212,30 +212,43 @@ def test_labels_are_distinct_and_none_is_a_prefix_of_another() -> None:
 # --- key derivation ---
 
 
+def pbkdf2_params(salt: bytes, iterations: int = 1000) -> room_params.RoomParams:
+    """Cheap PBKDF2 room parameters (a test asks for them explicitly)."""
+    return room_params.RoomParams(room_params.PBKDF2, salt, iterations=iterations)
+
+
 def test_room_key_is_32_bytes_and_repeatable() -> None:
-    salt = bytes(16)
-    key = kdf.room_key("passphrase", salt, "general", iterations=1000)
+    params = pbkdf2_params(bytes(16))
+    key = room_params.room_key("passphrase", "general", params)
     assert len(key) == kdf.KEY_BYTES == 32
-    assert kdf.room_key("passphrase", salt, "general", iterations=1000) == key
+    assert room_params.room_key("passphrase", "general", params) == key
 
 
-def test_room_keys_differ_per_salt_room_and_passphrase() -> None:
+def test_room_keys_differ_per_salt_room_passphrase_and_parameters() -> None:
     salt_a, salt_b = bytes(16), bytes([1] * 16)
     keys = {
-        kdf.room_key("passphrase", salt_a, "general", iterations=1000),
-        kdf.room_key("passphrase", salt_b, "general", iterations=1000),
-        kdf.room_key("passphrase", salt_a, "random", iterations=1000),
-        kdf.room_key("other phrase", salt_a, "general", iterations=1000),
-        kdf.room_key("passphrase", salt_a, "general", iterations=1001),
+        room_params.room_key("passphrase", "general", pbkdf2_params(salt_a)),
+        room_params.room_key("passphrase", "general", pbkdf2_params(salt_b)),
+        room_params.room_key("passphrase", "random", pbkdf2_params(salt_a)),
+        room_params.room_key("other phrase", "general", pbkdf2_params(salt_a)),
+        room_params.room_key("passphrase", "general", pbkdf2_params(salt_a, 1001)),
     }
     assert len(keys) == 5
 
 
-def test_room_key_is_pbkdf2_then_labelled_hkdf() -> None:
+def test_room_key_is_the_chosen_kdf_then_hkdf_labelled_with_room_and_parameters() -> None:
     salt = bytes(range(16))
     stretched = hashlib.pbkdf2_hmac("sha256", b"passphrase", salt, 1000, 32)
-    expected = kdf.hkdf_sha256(stretched, labels.ROOM_KEY + b"general")
-    assert kdf.room_key("passphrase", salt, "general", iterations=1000) == expected
+    params = pbkdf2_params(salt)
+    bound = b'["general",{"iterations":1000,"name":"pbkdf2-sha256","salt":"AAECAwQFBgcICQoLDA0ODw=="}]'
+    assert room_params.binding("general", params) == bound
+    expected = kdf.hkdf_sha256(stretched, labels.ROOM_KEY + bound)
+    assert room_params.room_key("passphrase", "general", params) == expected
+    argon = room_params.RoomParams(room_params.ARGON2ID, salt, memory_kib=8, passes=1, lanes=1)
+    memory_hard = kdf.argon2id_key(b"passphrase", salt, 8, 1, 1)
+    assert room_params.room_key("passphrase", "general", argon) == kdf.hkdf_sha256(
+        memory_hard, labels.ROOM_KEY + room_params.binding("general", argon)
+    )
 
 
 def test_sealed_default_iterations_meet_owasp() -> None:

@@ -26,7 +26,7 @@ EXAMPLES: dict[str, Frame] = {
         "signature": "c2ln",
     },
     "join": {"type": "join", "room": "random"},
-    "check": {"type": "check", "room": "general", "nonce": "bm9uY2U=", "ciphertext": "q83v"},
+    "check": {"type": "check", "room": "general", "kdf": {"name": "argon2id"}, "check": "q83v"},
     "rooms": {"type": "rooms"},
     "who": {"type": "who"},
     "quit": {"type": "quit"},
@@ -34,9 +34,7 @@ EXAMPLES: dict[str, Frame] = {
     "joined": {
         "type": "joined",
         "room": "general",
-        "salt": "c2FsdA==",
-        "iterations": 1000,
-        "check_nonce": "",
+        "kdf": {"name": "pbkdf2-sha256", "salt": "c2FsdA==", "iterations": 600000},
         "check": "",
     },
     "message": {
@@ -292,6 +290,7 @@ FIELD_VALUES: dict[type, st.SearchStrategy[Any]] = {
     int: st.integers(min_value=-(2**63), max_value=2**63),
     float: st.floats(allow_nan=False, allow_infinity=False) | st.integers(min_value=-(2**53), max_value=2**53),
     list: st.lists(st.text(max_size=10), max_size=5),
+    dict: st.dictionaries(st.text(max_size=10), st.text(max_size=10) | st.integers(), max_size=5),
 }
 
 

@@ -6,6 +6,7 @@ man in the middle would, and rewrites the lines on their way to one client.
 
 import base64
 import contextlib
+import json
 import secrets
 import select
 import socket
@@ -26,7 +27,7 @@ from chatkit.crypto import CANNOT_DECRYPT, kdf, labels, signing
 from chatkit.server import ChatServer
 
 from . import memscan
-from .conftest import FAST_ITERATIONS, PASSWORD, Connect, StartServer
+from .conftest import FAST_ITERATIONS, PASSWORD, Connect, StartServer, eventually
 
 WAIT_SECONDS = 10.0
 REPO = Path(__file__).resolve().parents[1]
@@ -374,10 +375,12 @@ def test_s4_client_rejects_an_old_message_delivered_later(room: Room) -> None:
 # --- S5: a random salt per room, a modern KDF, one derivation per session ---
 
 
-def joined_salts(client: ChatClient) -> dict[str, bytes]:
-    """Return room -> salt from every 'joined' line the client received."""
-    frames = [protocol.decode(e.line) for e in client.history if isinstance(e, Wire)]
-    return {f["room"]: base64.b64decode(f["salt"]) for f in frames if f["type"] == "joined"}
+def stored_salts(server: ChatServer) -> dict[str, bytes]:
+    """Return room -> salt as the server stores it: the parameters each room's creator chose, kept as sent."""
+    server.log.flush()
+    with contextlib.closing(sqlite3.connect(server.db_path)) as db:
+        rows = db.execute("SELECT name, kdf FROM rooms").fetchall()
+    return {name: base64.b64decode(json.loads(params)["salt"]) for name, params in rows}
 
 
 def test_s5_each_room_gets_its_own_random_salt(start_server: StartServer, connect: Connect) -> None:
@@ -386,13 +389,13 @@ def test_s5_each_room_gets_its_own_random_salt(start_server: StartServer, connec
     for room in ("red", "blue", "green"):
         alice.join(room)
         bob.join(room)
-    salts = list(joined_salts(alice).values()) + list(joined_salts(bob).values())
+    assert eventually(lambda: len(stored_salts(first)) == len(stored_salts(second)) == 4)
+    salts = list(stored_salts(first).values()) + list(stored_salts(second).values())
     assert len(salts) == 8 and all(len(salt) == kdf.SALT_BYTES for salt in salts)
     assert len(set(salts)) == 8, "a salt is shared between rooms or servers"
-    first.log.flush()
-    with contextlib.closing(sqlite3.connect(first.db_path)) as db:
-        stored = dict(db.execute("SELECT name, salt FROM rooms").fetchall())
-    assert stored == joined_salts(alice)
+    carol = connect(first, "carol", room="red")
+    (announced,) = [protocol.decode(e.line) for e in carol.history if isinstance(e, Wire) and b'"joined"' in e.line]
+    assert base64.b64decode(announced["kdf"]["salt"]) == stored_salts(first)["red"]  # relayed unchanged
 
 
 def test_s5_key_derived_once_per_room_and_session(
@@ -418,8 +421,12 @@ def test_s5_key_derived_once_per_room_and_session(
 
 
 def test_s5_default_iterations_meet_owasp() -> None:
+    """A default client creates rooms with Argon2id at OWASP's m=19 MiB, t=2, p=1 and accepts PBKDF2 at 600,000 up."""
     client = ChatClient("127.0.0.1", 1, "alice", PASSWORD, mode="sealed")
-    assert client.codec.iterations >= 600_000
+    offer = client.codec.on_joined({"type": "joined", "room": "general"}, "alice").reply
+    assert offer is not None and (offer["kdf"]["name"], offer["kdf"]["memory_kib"]) == ("argon2id", 19 * 1024)
+    assert offer["kdf"]["passes"] == 2 and offer["kdf"]["lanes"] == 1
+    assert client.codec.rooms._weakest_pbkdf2() >= 600_000
 
 
 # --- S6: signed by the sender; a changed key is shown ---
@@ -488,10 +495,10 @@ def test_s8_labels_are_distinct_and_prefix_free() -> None:
 
 
 def test_s8_room_check_is_not_accepted_as_a_message(room: Room) -> None:
-    """The room's password check is sealed under the same key: signed and relayed as a message, it still fails."""
+    """The room's password check is made with the same key: signed and relayed as a message, it still fails."""
     joined = [protocol.decode(e.line) for e in room.bob.history if isinstance(e, Wire)]
     check = next(f for f in joined if f["type"] == "joined" and "check" in f)
-    forged = {**room.alice.codec.seal("x", "general", "alice"), "nonce": check["check_nonce"]}
+    forged = {**room.alice.codec.seal("x", "general", "alice"), "nonce": protocol.b64(bytes(12))}
     forged["ciphertext"] = check["check"]
     header = protocol.header_bytes("general", "alice", forged["counter"], forged["time"])
     data = header + base64.b64decode(forged["nonce"]) + base64.b64decode(forged["ciphertext"])

@@ -50,16 +50,6 @@ def run_together(work: Callable[[int], None], threads: int = THREADS) -> None:
     assert not any(worker.is_alive() for worker in workers), "a writer thread did not finish in time"
 
 
-def counting_salt(calls: list[int], salt: bytes = b"s" * 16) -> Callable[[], bytes]:
-    """Return a salt maker that records each call."""
-
-    def make_salt() -> bytes:
-        calls.append(1)
-        return salt
-
-    return make_salt
-
-
 # --- appending ---
 
 
@@ -146,20 +136,35 @@ def test_reopened_log_continues_the_ids(db_path: Path) -> None:
         second.close()
 
 
-def test_reopened_log_remembers_rooms_and_their_checks(db_path: Path) -> None:
+def test_reopened_log_remembers_rooms_and_their_parameters(db_path: Path) -> None:
     first = ChatLog(db_path)
-    first.room("general", lambda: b"salt-of-general!")
-    assert first.set_room_check("general", b"nonce", b"check")
+    first.room("general")
+    assert first.set_room_params("general", '{"name": "argon2id"}', b"check")
     first.close()
     second = ChatLog(db_path)
     try:
-        calls: list[int] = []
-        record = second.room("general", counting_salt(calls))
-        assert record == RoomRecord("general", b"salt-of-general!", b"nonce", b"check")
-        assert calls == []
-        assert not second.set_room_check("general", b"other", b"other")
+        assert second.room("general") == RoomRecord("general", '{"name": "argon2id"}', b"check")
+        assert not second.set_room_params("general", '{"name": "other"}', b"other")
     finally:
         second.close()
+
+
+def test_a_rooms_table_from_an_older_chatkit_gets_the_new_columns(db_path: Path) -> None:
+    with closing(sqlite3.connect(db_path)) as db:
+        db.execute(
+            "CREATE TABLE rooms (name TEXT PRIMARY KEY, salt BLOB, check_nonce BLOB, check_blob BLOB,"
+            " created_at TEXT NOT NULL)"
+        )
+        db.execute("INSERT INTO rooms VALUES ('general', x'00', NULL, NULL, '2024-01-01')")
+        db.commit()
+    log = ChatLog(db_path)
+    try:
+        assert log.room("general") == RoomRecord("general")  # its server-chosen salt is not used any more
+        assert log.room("lab") == RoomRecord("lab") and log.set_room_params("lab", "{}", b"c")
+        log.flush()
+    finally:
+        log.close()
+    assert rows_on_disk(db_path, "SELECT name, kdf FROM rooms ORDER BY name") == [("general", None), ("lab", "{}")]
 
 
 def test_a_file_that_is_not_a_database_gives_storage_error(tmp_path: Path) -> None:
@@ -172,84 +177,39 @@ def test_a_file_that_is_not_a_database_gives_storage_error(tmp_path: Path) -> No
 # --- rooms ---
 
 
-def test_room_is_created_once_with_one_salt(log: ChatLog, db_path: Path) -> None:
-    calls: list[int] = []
-    first = log.room("general", counting_salt(calls))
-    again = log.room("general", counting_salt(calls, b"another salt...!"))
-    assert first is again
-    assert first.salt == b"s" * 16 and calls == [1]
+def test_room_is_created_once_without_parameters(log: ChatLog, db_path: Path) -> None:
+    first = log.room("general")
+    assert first is log.room("general") and first == RoomRecord("general")
     log.flush()
-    assert rows_on_disk(db_path, "SELECT name, salt FROM rooms") == [("general", b"s" * 16)]
+    assert rows_on_disk(db_path, "SELECT name, kdf, room_check FROM rooms") == [("general", None, None)]
 
 
-def test_room_from_many_threads_calls_the_salt_maker_once(log: ChatLog) -> None:
-    calls: list[int] = []
+def test_room_from_many_threads_gives_one_record(log: ChatLog) -> None:
     records: list[RoomRecord] = []
-    run_together(lambda number: records.append(log.room("general", counting_salt(calls))))
-    assert calls == [1]
+    run_together(lambda number: records.append(log.room("general")))
     assert len(records) == THREADS and all(record is records[0] for record in records)
 
 
-def test_room_without_salt_for_classic_mode(log: ChatLog) -> None:
-    assert log.room("general", lambda: None) == RoomRecord("general")
-
-
-def test_set_room_check_only_the_first_time(log: ChatLog, db_path: Path) -> None:
-    log.room("general", lambda: b"salt")
-    assert log.set_room_check("general", b"nonce-1", b"check-1") is True
-    assert log.set_room_check("general", b"nonce-2", b"check-2") is False
-    record = log.room("general", lambda: b"unused")
-    assert (record.check_nonce, record.check_blob) == (b"nonce-1", b"check-1")
+def test_set_room_params_only_the_first_time(log: ChatLog, db_path: Path) -> None:
+    log.room("general")
+    assert log.set_room_params("general", "kdf-1", b"check-1") is True
+    assert log.set_room_params("general", "kdf-2", b"check-2") is False
+    record = log.room("general")
+    assert (record.kdf, record.check) == ("kdf-1", b"check-1")
     log.flush()
-    assert rows_on_disk(db_path, "SELECT check_nonce, check_blob FROM rooms") == [(b"nonce-1", b"check-1")]
+    assert rows_on_disk(db_path, "SELECT kdf, room_check FROM rooms") == [("kdf-1", b"check-1")]
 
 
-def test_set_room_check_of_an_unknown_room_is_refused(log: ChatLog) -> None:
-    assert log.set_room_check("nowhere", b"nonce", b"check") is False
-
-
-# --- users ---
-
-
-def test_saw_user_keeps_first_seen_and_updates_last_seen(log: ChatLog, db_path: Path) -> None:
-    log.saw_user("alice")
-    log.flush()
-    [(first_seen, last_seen)] = rows_on_disk(db_path, "SELECT first_seen, last_seen FROM users WHERE name = 'alice'")
-    assert first_seen == last_seen
-    log.saw_user("alice")
-    log.flush()
-    [(first_again, last_again)] = rows_on_disk(db_path, "SELECT first_seen, last_seen FROM users")
-    assert first_again == first_seen and str(last_again) >= str(last_seen)
-
-
-# --- lifetime ---
-
-
-def test_flush_with_nothing_queued_returns(log: ChatLog) -> None:
-    log.flush()
-    log.flush()
-
-
-def test_close_twice_is_harmless(db_path: Path) -> None:
-    chat_log = ChatLog(db_path)
-    chat_log.close()
-    chat_log.close()
-    chat_log.flush()  # nothing to wait for
-
-
-def test_close_stops_the_writer_thread(db_path: Path) -> None:
-    chat_log = ChatLog(db_path)
-    chat_log.append("general", "alice", "hello")
-    chat_log.close()
-    assert not chat_log._writer.is_alive()
+def test_set_room_params_of_an_unknown_room_is_refused(log: ChatLog) -> None:
+    assert log.set_room_params("nowhere", "kdf", b"check") is False
 
 
 @pytest.mark.parametrize(
     "use",
     [
         pytest.param(lambda log: log.append("general", "alice", "too late"), id="append"),
-        pytest.param(lambda log: log.room("general", lambda: b"salt"), id="room"),
-        pytest.param(lambda log: log.set_room_check("general", b"n", b"c"), id="set_room_check"),
+        pytest.param(lambda log: log.room("general"), id="room"),
+        pytest.param(lambda log: log.set_room_params("general", "k", b"c"), id="set_room_params"),
         pytest.param(lambda log: log.saw_user("alice"), id="saw_user"),
     ],
 )

@@ -59,6 +59,11 @@ def parse_arguments(argv: list[str] | None, prog: str) -> argparse.Namespace:
     parser.add_argument("--mode", choices=MODES, default="sealed", help="must match the server's (default: sealed)")
     parser.add_argument("--wire", action="store_true", help="also print every line that crosses the wire")
     parser.add_argument("--keys", help="your key store's folder (default: $CHATKIT_KEYS/NAME or ~/.chatkit/keys/NAME)")
+    parser.add_argument(
+        "--despite-check",
+        action="store_true",
+        help="sealed: stay in a room whose check does not match your passphrase (someone else created it), warned",
+    )
     options = parser.parse_args(argv)
     try:
         protocol.check_name(options.username, "username")
@@ -241,6 +246,7 @@ def main(argv: list[str] | None = None, prog: str = "chatkit client") -> int:
         *(options.host, options.port, options.username, password, options.room, options.mode),
         keys=options.keys,
         on_event=terminal.on_event,
+        despite_check=options.despite_check,
     )
     try:
         if (code := connect(client, terminal)) != EXIT_OK:

@@ -23,9 +23,10 @@ from chatkit.client.events import Closed, Event
 from chatkit.client.identities import Identities
 from chatkit.client.inbox import Inbox
 from chatkit.client.keystore import KeyStore
+from chatkit.client.room_pins import RoomPins
 from chatkit.client.session import ClientSession
 from chatkit.client.waits import WAIT_SECONDS, EventWaits
-from chatkit.crypto import kdf, signing
+from chatkit.crypto import signing
 from chatkit.protocol import ChatError, Frame, Refused
 
 __all__ = ["CannotConnect", "ChatClient"]
@@ -45,14 +46,22 @@ class ChatClient(EventWaits):
         room: str = "general",
         mode: str = "sealed",
         *,
-        iterations: int = kdf.SEALED_ITERATIONS,
+        iterations: int | None = None,
         identity: signing.Identity | None = None,
         keys: KeyStore | str | Path | None = None,
         on_event: Callable[[Event], None] | None = None,
+        despite_check: bool = False,
+        room_pins: RoomPins | None = None,
     ) -> None:
         self.host, self.port, self.name = host, port, name
         store = KeyStore.for_person(name, keys) if mode == "sealed" else None  # its folder: keys, $CHATKIT_KEYS or ~
-        self.session = ClientSession(name, room, make_codec(mode, password, iterations, identity, store))
+        # iterations=None: rooms we create use Argon2id (OWASP); a number asks for cheap PBKDF2 (tests, notebooks).
+        # The room parameters we pin live beside our other pins, in the key store (room_pins= to choose otherwise).
+        pins = room_pins or RoomPins(f"{host}:{port}", None if store is None else store.folder)
+        codec = make_codec(
+            mode, password, iterations, identity, store=store, room_pins=pins, despite_check=despite_check
+        )
+        self.session = ClientSession(name, room, codec)
         self.inbox = Inbox([on_event] if on_event else [])
         self.listeners = self.inbox.listeners  # append a callback to hear about every event as it happens
         self.history = self.inbox.history  # every event so far, oldest first (bounded)

@@ -37,13 +37,11 @@ def check_from_server(frame: Frame) -> None:
     check(frame)
 
 
-def check_joined_answers(joined: Frame, asked: str, salts: dict[str, object]) -> None:
-    """Raise Refused unless a 'joined' puts us in the room we asked for, with the salt it had on this connection."""
+def check_joined_answers(joined: Frame, asked: str) -> None:
+    """Raise Refused unless a 'joined' puts us in the room we asked for (its parameters are the room pins' job)."""
     room = joined["room"]
     if room != asked:
         raise Refused("malformed", f"asked to join {asked}, but the server put us in room {room}")
-    if room in salts and salts[room] != joined.get("salt"):
-        raise Refused("malformed", f"the server changed the salt of room {room} since we last joined it")
 
 
 def check_count(value: int, what: str) -> None:

@@ -5,7 +5,8 @@ which mode it runs: `hello_fields`, `on_joined`, `seal` and `open`. What a codec
 `protocol.Refused` and a code ('wrong_password', 'cannot_decrypt', 'replay', 'key_changed', 'held_back').
 
 ClassicCodec: the original design: one key from the shared password and a static salt; AES-CBC, no MAC.
-SealedCodec: a key per room from its random salt; AES-GCM with the header (room, sender, counter, time) as
+SealedCodec: a key per room from the salt and KDF its creator chose (pinned on first join, checked against a floor,
+confirmed by a check that commits to the key); AES-GCM with the header (room, sender, counter, time) as
 associated data; text padded to 32-byte buckets; every message signed with the sender's lasting Ed25519 key and
 checked against the key pinned for them (identities.py); numbers 1, 2, 3 ... per sender and room, checked against
 marks kept on disk (freshness.py).
@@ -13,14 +14,16 @@ marks kept on disk (freshness.py).
 
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from chatkit.client.events import Problem
 from chatkit.client.freshness import Arrival, Marks, Verdict, arrival_warnings
 from chatkit.client.identities import Identities
 from chatkit.client.keystore import KeyStore
+from chatkit.client.room_keys import Joining, RoomKeys
+from chatkit.client.room_pins import RoomPins
 from chatkit.crypto import CANNOT_DECRYPT, BadSignature, CannotDecrypt, classic, kdf, labels, lengths, sealed, signing
-from chatkit.protocol import Frame, ProtocolError, Refused, b64, header_bytes, require, unb64
+from chatkit.protocol import Frame, ProtocolError, Refused, b64, header_bytes, unb64
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,8 @@ class Codec(Protocol):
         """Return what the 'hello' carries besides the name and room."""
         ...
 
-    def on_joined(self, joined: Frame, name: str) -> Frame | None:
-        """Get ready for a room the server put us in; return a message to send back, if any; raise Refused."""
+    def on_joined(self, joined: Frame, name: str) -> Joining:
+        """Get ready for a room the server put us in; say what to send back and what to warn of; raise Refused."""
         ...
 
     def seal(self, text: str, room: str, name: str) -> Frame:
@@ -73,9 +76,9 @@ class ClassicCodec:
         """Prove knowledge of the password the way the original did: send your name encrypted."""
         return {"proof": classic.encrypt(self.key, name)}
 
-    def on_joined(self, joined: Frame, name: str) -> Frame | None:
+    def on_joined(self, joined: Frame, name: str) -> Joining:
         """Nothing to do when joining a room: one key serves every room (the server checked the proof)."""
-        return None
+        return Joining()
 
     def seal(self, text: str, room: str, name: str) -> Frame:
         """Encrypt text for the server (which decrypts it)."""
@@ -90,21 +93,29 @@ class ClassicCodec:
 
 
 class SealedCodec:
-    """End-to-end: only members who know the room's passphrase can read, and only the sender can sign."""
+    """End-to-end: only members who know the room's passphrase can read, and only the sender can sign.
+
+    `iterations` is the explicit knob for tests and notebooks: a room this client creates then uses PBKDF2 at that
+    many iterations (instead of Argon2id), and this client accepts rooms that cheap. A default client never does.
+    `despite_check=True` lets a member go on in a room whose check does not match their passphrase (a room an
+    outsider created first), with a warning; by default that is refused.
+    """
 
     mode = "sealed"
 
     def __init__(
         self,
         passphrase: str,
-        iterations: int = kdf.SEALED_ITERATIONS,
+        iterations: int | None = None,
         identity: signing.Identity | None = None,
         store: KeyStore | None = None,
+        *,
+        room_pins: RoomPins | None = None,
+        despite_check: bool = False,
     ) -> None:
-        self._passphrase = passphrase  # kept: each room's key comes from the salt the server sends on joining
+        self.rooms = RoomKeys(passphrase, iterations, room_pins, despite_check)
         self.iterations = iterations
         self.identities = Identities(store, identity)  # our key and the pins, in the key store (S6)
-        self.keys: dict[str, bytes] = {}  # room -> key, derived once per session (S5)
 
     @property
     def identity(self) -> signing.Identity:
@@ -115,23 +126,14 @@ class SealedCodec:
         """Bring the public half of the signing key; the passphrase never leaves this machine."""
         return {"pubkey": b64(signing.public_bytes(self.identities.own(name)))}
 
-    def on_joined(self, joined: Frame, name: str) -> Frame | None:
-        """Derive the room key from its salt; check it against the room's check, or make the first check."""
-        require(joined, "salt")
-        room = joined["room"]
-        key = kdf.room_key(self._passphrase, unb64(joined, "salt"), room, self.iterations)
-        if "check" not in joined:  # we are the room's first member: leave a check for the next ones
-            self.keys[room] = key
-            nonce, check = sealed.seal(key, b"", labels.ROOM_CHECK_AD, room.encode())
-            return {"type": "check", "room": room, "nonce": b64(nonce), "ciphertext": b64(check)}
-        require(joined, "check_nonce")
-        try:
-            nonce, check = unb64(joined, "check_nonce"), unb64(joined, "check")
-            sealed.open_sealed(key, nonce, check, labels.ROOM_CHECK_AD, room.encode())
-        except (CannotDecrypt, ProtocolError):  # the check opens only with the key of the first member's passphrase
-            raise Refused("wrong_password", f"wrong password for room {room}") from None
-        self.keys[room] = key
-        return None
+    @property
+    def keys(self) -> dict[str, bytes]:
+        """Room -> key, derived once per room and session (S5)."""
+        return self.rooms.keys
+
+    def on_joined(self, joined: Frame, name: str) -> Joining:
+        """Create the room, or check the parameters and check its creator left, and derive its key (room_keys.py)."""
+        return self.rooms.on_joined(joined)
 
     def seal(self, text: str, room: str, name: str) -> Frame:
         """Encrypt and sign text, binding it to this room, this sender, our next number in the room and the time."""
@@ -202,11 +204,11 @@ class SealedCodec:
 
 
 def make_codec(
-    mode: str, password: str, iterations: int, identity: signing.Identity | None = None, store: KeyStore | None = None
+    mode: str, password: str, iterations: int | None, identity: signing.Identity | None = None, **sealed: Any
 ) -> Codec:
-    """Build the codec of a mode."""
+    """Build the codec of a mode (`sealed` holds the sealed codec's options: store, room_pins, despite_check)."""
     if mode == "classic":
         return ClassicCodec(password)
     if mode == "sealed":
-        return SealedCodec(password, iterations, identity, store)
+        return SealedCodec(password, iterations, identity, **sealed)
     raise ValueError(f"mode should be 'classic' or 'sealed', got {mode!r}")

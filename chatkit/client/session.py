@@ -48,13 +48,11 @@ class ClientSession:
         self.name, self.room, self.codec = name, room, codec
         self.waiting = False  # a hello or a join was sent and the server has not answered it yet
         self.asked = room  # the room that hello or join asked for: the only one a 'joined' may put us in
-        self.salts: dict[str, object] = {}  # room -> the salt its 'joined' carried on this connection (None: none)
         self.held: dict[str, list[tuple[Frame, bytes]]] = {}  # sender -> messages held back (their key changed)
 
     def hello(self) -> Frame:
         """Return the greeting, which asks for our first room."""
         self.waiting, self.asked = True, self.room
-        self.salts.clear()  # a new connection (pinning a room's salt for good is the key store's job, not ours)
         return {"type": "hello", "name": self.name, "room": self.room, **self.codec.hello_fields(self.name)}
 
     def say(self, text: str) -> Frame:
@@ -133,14 +131,17 @@ class ClientSession:
             return Outcome((Problem("malformed", text, line),))
         self.waiting = False
         try:
-            check_joined_answers(frame, self.asked, self.salts)
-            check = self.codec.on_joined(frame, self.name)
+            check_joined_answers(frame, self.asked)
+            joining = self.codec.on_joined(frame, self.name)
         except (Refused, ProtocolError) as error:
             refusal = error if isinstance(error, Refused) else Refused("malformed", str(error))
             return Outcome((Problem(refusal.code, refusal.text, line),), answered=True, refusal=refusal, hang_up=True)
-        self.salts.setdefault(room, frame.get("salt"))
         self.room = room
-        return Outcome((Joined(self.room),), () if check is None else (check,), answered=True)
+        warnings = () if joining.warning is None else (replace(joining.warning, line=line),)
+        if joining.reply is not None:  # we created the room: the server's next 'joined' says what it stored
+            self.waiting = True
+            return Outcome(warnings, (joining.reply,))
+        return Outcome((*warnings, Joined(self.room)), answered=True)
 
     def _on_error(self, frame: Frame, line: bytes) -> Outcome:
         code = frame["code"] if frame["code"] in protocol.REFUSALS else "malformed"

@@ -1,8 +1,9 @@
 """Key derivation: turn a password into a key, slowly on purpose.
 
 classic: PBKDF2-HMAC-SHA256, a static salt and 100,000 iterations, exactly as the original design did.
-sealed: a random salt per room, 600,000 iterations (OWASP's 2023 figure for PBKDF2-HMAC-SHA256), then HKDF with a
-label so the key belongs to one room and one purpose. Argon2id and scrypt are here for comparison (notebook 04).
+sealed: the room's creator chooses a random salt and the KDF (room_params.py): Argon2id with OWASP's m=19 MiB, t=2,
+p=1 by default, or PBKDF2-HMAC-SHA256 at 600,000 iterations or more (OWASP's figure), then HKDF with a label so the
+key belongs to one room, its parameters and one purpose. scrypt is here for comparison (notebook 04).
 
 The same password and salt always give the same key; that is what lets two people derive it apart:
 
@@ -16,10 +17,13 @@ precomputed guesses serves them all (notebook 04):
 >>> key.hex()
 '994c612b26f72cf81cbda9309dac288510e3c9a0a826f65ea8db3b422409c4ff'
 
-A random salt per room, and a room name in the HKDF label, make each room's key its own:
+A random salt per room (room_params.py), and the room's name and parameters in the HKDF label, make each room's
+key its own:
 
+>>> from chatkit.crypto import labels
 >>> salt = new_salt()
->>> len(salt), room_key("pw", salt, "general", 1000) == room_key("pw", salt, "random", 1000)
+>>> stretched = pbkdf2_sha256(b"pw", salt, 1000)
+>>> len(salt), hkdf_sha256(stretched, labels.ROOM_KEY + b"general") == hkdf_sha256(stretched, labels.ROOM_KEY + b"lab")
 (16, False)
 
 HKDF is fast on purpose: its input is already a strong secret (from a key exchange), not a guessable password.
@@ -35,8 +39,6 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
-from chatkit.crypto import labels
 
 KEY_BYTES = 32  # AES-256
 SALT_BYTES = 16
@@ -66,15 +68,9 @@ def hkdf_sha256(secret: bytes, info: bytes, salt: bytes | None = None, length: i
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(secret)
 
 
-def room_key(passphrase: str, salt: bytes, room: str, iterations: int = SEALED_ITERATIONS) -> bytes:
-    """Derive the sealed mode's key for one room: slow PBKDF2 with the room's salt, then a labelled HKDF."""
-    stretched = pbkdf2_sha256(passphrase.encode(), salt, iterations)
-    return hkdf_sha256(stretched, labels.ROOM_KEY + room.encode())
-
-
-def argon2id_key(password: bytes, salt: bytes, memory_kib: int = 19 * 1024, passes: int = 2) -> bytes:
+def argon2id_key(password: bytes, salt: bytes, memory_kib: int = 19 * 1024, passes: int = 2, lanes: int = 1) -> bytes:
     """Derive a key with Argon2id (OWASP's first choice): memory-hard, so GPUs gain less."""
-    kdf = Argon2id(salt=salt, length=KEY_BYTES, iterations=passes, lanes=1, memory_cost=memory_kib)
+    kdf = Argon2id(salt=salt, length=KEY_BYTES, iterations=passes, lanes=lanes, memory_cost=memory_kib)
     return kdf.derive(password)
 
 

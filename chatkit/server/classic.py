@@ -26,10 +26,6 @@ class ClassicRules:
     def use_log(self, log: ChatLog) -> None:
         """Keep nothing in the log besides the messages: the classic mode has no counters."""
 
-    def make_salt(self) -> bytes | None:
-        """Classic rooms have no salt of their own: one static salt serves every deployment."""
-        return None
-
     def check_hello(self, member: Member, hello: Frame) -> None:
         """Accept a newcomer whose encrypted name decrypts to their name (as the original's first line did)."""
         if "proof" not in hello:

@@ -97,8 +97,8 @@ def on_join(hub: Hub, member: Member, frame: Frame) -> None:
 
 
 def on_check(hub: Hub, member: Member, frame: Frame) -> None:
-    """Sealed mode: offer the password check for the member's room."""
-    hub.keep_check(member, frame["room"], protocol.unb64(frame, "nonce"), protocol.unb64(frame, "ciphertext"))
+    """Sealed mode: offer the salt, key derivation and check for the member's new room."""
+    hub.keep_params(member, frame)
 
 
 def on_rooms(hub: Hub, member: Member, frame: Frame) -> None:

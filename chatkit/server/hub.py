@@ -8,6 +8,7 @@ are room changes, so every member sees messages in the order the log stored them
 reaches exactly the people who were there.
 """
 
+import json
 import threading
 import time
 
@@ -44,7 +45,7 @@ class Hub:
 
     def move(self, member: Member, room: str) -> None:
         """Put a member in a room, tell them about it, and tell both rooms."""
-        record = self.log.room(room, self.rules.make_salt)
+        record = self.log.room(room)
         with self._lock:
             old = self._rooms.move(member, room)
         if old and old != room:
@@ -74,11 +75,14 @@ class Hub:
         self.delivery.post(protocol.encode(frame), (member,))
         self.delivery.wake()
 
-    def keep_check(self, member: Member, room: str, nonce: bytes, ciphertext: bytes) -> None:
-        """Sealed mode: keep the first member's password check for their room."""
-        if self.rules.name != "sealed" or room != member.room:
-            raise Refused("not_supported", "a password check is only taken in sealed mode, for your current room")
-        self.log.set_room_check(room, nonce, ciphertext)
+    def keep_params(self, member: Member, offer: Frame) -> None:
+        """Sealed mode: keep, as sent, the parameters and check the first member of their room chose (first wins)."""
+        if self.rules.name != "sealed" or offer["room"] != member.room:
+            raise Refused("not_supported", "room parameters are only taken in sealed mode, for your current room")
+        kdf_text = json.dumps(offer["kdf"], sort_keys=True)  # stored as text, never read: the server holds no key
+        self.log.set_room_params(member.room, kdf_text, protocol.unb64(offer, "check"))
+        # the answer to the offer: what the room now uses (theirs, or a member's who created it a moment before)
+        self.reply(member, {"type": "joined", **self.rules.joined(self.log.room(member.room))})
 
     def leave(self, member: Member) -> None:
         """Forget a member whose conversation ended, tell their room, and close their connection."""

@@ -22,9 +22,6 @@ class Rules(Protocol):
     def use_log(self, log: ChatLog) -> None:
         """Keep what the mode must remember across restarts (the sealed mode's high-water marks) in the log."""
 
-    def make_salt(self) -> bytes | None:
-        """Return the salt a new room is created with (None if the mode uses none)."""
-
     def check_hello(self, member: Member, hello: Frame) -> None:
         """Accept a newcomer, or raise Refused."""
 

@@ -1,16 +1,15 @@
 """The sealed mode: the server relays and stores ciphertext it cannot read.
 
-It holds no key and no password. It gives each room a random salt (so equal passwords in two rooms give different
-keys), keeps the first member's password check so newcomers learn at once if their password is wrong, and drops
-replays: a counter not above the sender's high-water mark in that room, kept in the database so a restart changes
-nothing (S4). A mark belongs to a sender name AND the public key they said hello with, and it moves only for a line
-that key signed: checking a signature needs no secret, so the server still holds no key, and nobody else, not even
-someone who connects under the same name, can move it. The real protection is in the clients, which check every
-header, tag and signature themselves (docs/security.md).
+It holds no key and no password, and it chooses nothing about a room's key: the room's first member chooses the
+salt and the key derivation and leaves a check made with the key; the server stores them and hands them, unchanged,
+to everyone who joins (S5). It drops replays: a counter not above the sender's high-water mark in that room, kept in
+the database so a restart changes nothing (S4). A mark belongs to a sender name AND the public key they said hello
+with, and it moves only for a line that key signed: checking a signature needs no secret, so the server still holds
+no key, and nobody else, not even someone who connects under the same name, can move it. The real protection is in
+the clients, which check the parameters, every header, tag and signature themselves (docs/security.md).
 """
 
 import json
-import secrets
 import threading
 
 from chatkit.crypto.errors import BadSignature  # public-key checks only: the server holds no key, derives none
@@ -21,9 +20,6 @@ from chatkit.server.member import Member
 from chatkit.storage import ChatLog, RoomRecord
 
 SEALED_FIELDS = ("room", "counter", "time", "nonce", "signature")
-# A salt is public and needs no key, only unpredictability: the standard library's `secrets` makes it, so the sealed
-# server imports no crypto at all (it holds no key). 16 bytes, as the clients' kdf.new_salt() would make it.
-ROOM_SALT_BYTES = 16
 
 
 class SealedRules:
@@ -39,10 +35,6 @@ class SealedRules:
         """Keep the high-water marks in the server's database, so they outlive a restart."""
         self._log = log
 
-    def make_salt(self) -> bytes | None:
-        """Give a new room its own random salt (S5)."""
-        return secrets.token_bytes(ROOM_SALT_BYTES)
-
     def check_hello(self, member: Member, hello: Frame) -> None:
         """Accept a newcomer who brings a public signing key; the server cannot check a password it never sees."""
         if "pubkey" not in hello:
@@ -50,11 +42,10 @@ class SealedRules:
         member.pubkey = hello["pubkey"]
 
     def joined(self, record: RoomRecord) -> Frame:
-        """Announce a room's salt and, if a member made one, its password check."""
-        fields: Frame = {"room": record.name, "salt": b64(record.salt or b"")}
-        if record.check_blob is not None and record.check_nonce is not None:
-            fields.update(check_nonce=b64(record.check_nonce), check=b64(record.check_blob))
-        return fields
+        """Announce the parameters and check the room's creator left; none yet means the room is new."""
+        if record.kdf is None or record.check is None:
+            return {"room": record.name}
+        return {"room": record.name, "kdf": json.loads(record.kdf), "check": b64(record.check)}
 
     def accept(self, member: Member, say: Frame) -> tuple[str, Frame]:
         """Check the header's room and counter, then pass the sealed fields on unchanged."""

@@ -90,9 +90,10 @@ class KitWire:
         hello = {"type": "hello", "name": name, "room": room, **speaker.codec.hello_fields(name)}  # type: ignore[union-attr]
         sock.sendall(protocol.encode(hello))
         joined = self._wait_joined(speaker)
-        check = speaker.codec.on_joined(joined, name)  # type: ignore[union-attr]
-        if check is not None:
-            sock.sendall(protocol.encode(check))
+        joining = speaker.codec.on_joined(joined, name)  # type: ignore[union-attr]
+        if joining.reply is not None:  # sealed: we created the room and leave its parameters and check
+            sock.sendall(protocol.encode(joining.reply))
+            speaker.codec.on_joined(self._wait_joined(speaker), name)  # type: ignore[union-attr]  # what it stored
         return speaker
 
     def _codec(self, name: str) -> ClassicCodec | SealedCodec:
