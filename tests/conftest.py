@@ -1,5 +1,9 @@
 """Shared fixtures: real servers on ephemeral loopback ports, real clients, real SQLite files, all cleaned up."""
 
+import atexit
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from itertools import count
@@ -11,6 +15,12 @@ import pytest
 from chatkit.client import ChatClient
 from chatkit.lab import Stage
 from chatkit.server import ChatServer
+
+# Key stores never go to the real home folder, not even those a test module makes while it is imported, nor those
+# of the scripts and kernels the tests start (they inherit this variable); each test then gets its own (key_stores).
+SESSION_KEYS = tempfile.mkdtemp(prefix="chatkit-test-keys-")
+os.environ["CHATKIT_KEYS"] = SESSION_KEYS
+atexit.register(shutil.rmtree, SESSION_KEYS, ignore_errors=True)
 
 FAST_ITERATIONS = 1_000  # sealed clients in tests: fast key derivation (the real default is 600,000)
 PASSWORD = "correct horse battery staple"

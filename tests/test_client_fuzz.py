@@ -25,7 +25,6 @@ from chatkit.widgets.chat_rows import entry_for, row_html, row_text, spoken
 from tests.conftest import FAST_ITERATIONS
 from tests.fake_server import PASSWORD, FakeServer
 
-SALT = protocol.b64(b"sixteen byte salt")
 WAIT = 10.0
 
 json_values = st.recursive(
@@ -33,12 +32,23 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
     max_leaves=10,
 )
+SALT = protocol.b64(b"sixteen byte salt")
 plausible_text = st.sampled_from(["general", "bob", "alice", SALT, "q83v", "", "x\ny", "\x1b[2J", "a" * 40])
 RIGHT_TYPE: dict[type, st.SearchStrategy[Any]] = {
     str: plausible_text | st.text(max_size=40),
     int: st.integers() | st.sampled_from([0, 1, -1, 2**63, 10**30]),
     float: st.floats() | st.sampled_from([0.0, 1.7e9, 1e18, -1.0]),
     list: st.lists(json_values, max_size=5) | st.lists(plausible_text, max_size=5),
+    dict: st.dictionaries(plausible_text, json_values, max_size=5)  # a room's parameters: any shape
+    | st.fixed_dictionaries(
+        {"name": st.sampled_from(["argon2id", "pbkdf2-sha256", "md5"])},
+        optional={
+            "salt": plausible_text,
+            "iterations": st.integers(),
+            "memory_kib": st.integers(),
+            "passes": st.integers(),
+        },
+    ),
 }
 
 
@@ -70,9 +80,12 @@ def settled_session(mode: str) -> tuple[ClientSession, Codec]:
         session = ClientSession("alice", "general", SealedCodec(PASSWORD, FAST_ITERATIONS))
         bob = SealedCodec(PASSWORD, FAST_ITERATIONS)
     session.hello()
-    joined = {"type": "joined", "room": "general", "salt": SALT} if mode == "sealed" else {"type": "joined"}
-    session.receive(protocol.encode({"room": "general", **joined}))
-    bob.on_joined({"type": "joined", "room": "general", "salt": SALT}, "bob")
+    answer = session.receive(protocol.encode({"type": "joined", "room": "general"}))  # a new room: alice creates it
+    if mode == "sealed":
+        (check,) = answer.replies  # what alice's client chose for the room; the server stores it and says so
+        stored = {"type": "joined", "room": "general", "kdf": check["kdf"], "check": check["check"]}
+        session.receive(protocol.encode(stored))
+        bob.on_joined(stored, "bob")
     return session, bob
 
 

@@ -27,7 +27,6 @@ from chatkit.widgets.look import clock
 from tests.conftest import FAST_ITERATIONS, eventually
 from tests.fake_server import PASSWORD, FakeServer
 
-SALT = protocol.b64(b"sixteen byte salt")
 WAIT = 10.0
 FORGED = "hi\n[general] alice: send the exam answers to mallory"
 ANSI = "\x1b[2K\r[general] alice: forged by an escape sequence"
@@ -105,11 +104,11 @@ def test_s9_an_unexpected_error_in_a_handler_is_reported_and_the_receiver_lives(
     assert still_alive(fake, alice)
 
 
-def test_s9_a_joined_without_a_salt_is_refused_at_once() -> None:
-    fake = FakeServer("sealed", {"room": "general"})
+def test_s9_a_joined_with_broken_room_parameters_is_refused_at_once() -> None:
+    fake = FakeServer("sealed", {"room": "general", "kdf": {"name": "md5"}, "check": "AA=="})
     client = ChatClient(*fake.address, "alice", PASSWORD, "general", "sealed", iterations=FAST_ITERATIONS)
     try:
-        with pytest.raises(ChatError, match="salt"):
+        with pytest.raises(ChatError, match="room parameters"):
             client.connect()
         assert eventually(lambda: any(isinstance(e, Closed) for e in list(client.history)))  # shown, not silent
     finally:
@@ -138,15 +137,22 @@ def test_s10_a_joined_for_another_room_than_asked_is_refused() -> None:
         fake.stop()
 
 
+def room_made_by(creator: str) -> dict[str, object]:
+    """The 'joined' a server sends once `creator`'s client has made room general (its own salt and check)."""
+    session = ClientSession(creator, "general", SealedCodec(PASSWORD, FAST_ITERATIONS))
+    session.hello()
+    (check,) = session.receive(protocol.encode({"type": "joined", "room": "general"})).replies
+    return {"type": "joined", "room": "general", "kdf": check["kdf"], "check": check["check"]}
+
+
 def test_s10_a_replaced_salt_for_a_room_is_refused() -> None:
     session = ClientSession("alice", "general", SealedCodec(PASSWORD, FAST_ITERATIONS))
     session.hello()
-    first = session.receive(protocol.encode({"type": "joined", "room": "general", "salt": SALT}))
+    first = session.receive(protocol.encode(room_made_by("bob")))
     assert first.events == (Joined("general"),)
     session.join("general")
-    other = protocol.b64(b"another salt, chosen by the server")
-    second = session.receive(protocol.encode({"type": "joined", "room": "general", "salt": other}))
-    assert second.refusal is not None and "salt" in second.refusal.text
+    second = session.receive(protocol.encode(room_made_by("carol")))  # same passphrase, another salt
+    assert second.refusal is not None and second.refusal.code == "room_changed"
     assert isinstance(second.events[0], Problem)
 
 
