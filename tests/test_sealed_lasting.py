@@ -8,6 +8,8 @@ and a member or outsider who connects under someone's name. Every test asserts t
 import socket
 from pathlib import Path
 
+import pytest
+
 from chatkit import protocol
 from chatkit.client import ChatClient, ChatMessage, Problem, Wire
 from chatkit.crypto import labels, signing
@@ -15,7 +17,7 @@ from chatkit.framing import LineReader
 from chatkit.lab import Stage
 from chatkit.lab.relay import TO_CLIENT, Captured, Relay
 from chatkit.lab.variants import ForgetfulServer
-from chatkit.protocol import Frame
+from chatkit.protocol import Frame, Refused
 from chatkit.server import ChatServer
 from chatkit.server.member import Member
 from chatkit.server.sealed import SealedRules
@@ -342,3 +344,20 @@ def test_s6_the_widget_shows_a_safety_number_and_marks_a_person_verified(stages:
     assert bob.client.is_verified("alice")
     bob.verify("carol")
     wait_for_row(bob, "no key is pinned for carol")
+
+
+def test_s5_room_parameters_stay_pinned_from_one_session_to_the_next(
+    start_server: StartServer, connect: Connect
+) -> None:
+    """bob met room general once; later the same server hands it out with another salt (another creator's)."""
+    server = start_server("sealed")
+    connect(server, "alice")  # alice's client creates general: its salt and key derivation
+    bob = connect(server, "bob")  # bob pins them, in his key store
+    port = server.port
+    bob.close()
+    server.stop()
+    swapped = start_server("sealed", port=port)  # the same address, a database in which carol made general first
+    connect(swapped, "carol")
+    with pytest.raises(Refused) as refused:
+        connect(swapped, "bob")  # a new session of bob's: his pin is read from disk
+    assert refused.value.code == "room_changed"
