@@ -279,9 +279,11 @@ def unb64(frame: Frame, name: str) -> bytes:
 
 
 # A sealed room's key derivation as its creator offers it: the fields of each KDF, and the range of every cost number.
-# Only the shape: how costly is costly enough is each client's floor (chatkit.crypto.room_params), never the server's.
+# How costly is costly enough is each client's floor (chatkit.crypto.room_params); the most a room may cost is the
+# protocol's, the same as every client's ceiling, so the server never keeps a room no client would enter.
 ROOM_KDF_FIELDS = {"pbkdf2-sha256": ("iterations",), "argon2id": ("memory_kib", "passes", "lanes")}
-ROOM_SALT_BYTES, ROOM_COST_RANGE = range(16, 65), range(1, 2**32)
+ROOM_SALT_BYTES = range(16, 65)
+ROOM_COST_MAX = {"iterations": 10_000_000, "memory_kib": 256 * 1024, "passes": 10, "lanes": 8}
 
 
 def check_room_params(fields: object) -> None:
@@ -291,8 +293,9 @@ def check_room_params(fields: object) -> None:
     costs = ROOM_KDF_FIELDS[fields["name"]]
     if set(fields) != {"name", "salt", *costs}:
         raise ProtocolError(f"{fields['name']} room parameters should have exactly name, salt, {', '.join(costs)}")
-    if not all(type(fields[cost]) is int and fields[cost] in ROOM_COST_RANGE for cost in costs):
-        raise ProtocolError(f"room parameters' {', '.join(costs)} should be whole numbers from 1 to 2**32-1")
+    for cost in costs:
+        if type(fields[cost]) is not int or not 1 <= fields[cost] <= ROOM_COST_MAX[cost]:
+            raise ProtocolError(f"room parameters' {cost} should be a whole number from 1 to {ROOM_COST_MAX[cost]}")
     if not isinstance(fields["salt"], str) or len(unb64(fields, "salt")) not in ROOM_SALT_BYTES:
         raise ProtocolError("room parameters' salt should be base64 of 16 to 64 bytes")
 

@@ -273,6 +273,10 @@ def test_s11_a_squatted_room_says_what_happened_and_lets_members_go_on(
         pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": "many"}, id="not-a-number"),
         pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": 0}, id="zero-iterations"),
         pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24}, id="missing-cost"),
+        pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": 10**7 + 1}, id="over-the-ceiling"),
+        pytest.param(
+            {"name": "argon2id", "salt": "A" * 24, "memory_kib": 4 * 2**20, "passes": 2, "lanes": 1}, id="4-gib"
+        ),
         pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": 600_000, "x": 1}, id="unknown-key"),
     ],
 )
@@ -318,6 +322,15 @@ def test_s11_an_absurdly_costly_room_is_refused_even_when_asked(start_server: St
 
 
 def test_s11_the_room_parameters_shape_is_checked_without_crypto() -> None:
+    ceiling = room_params.RoomParams(
+        room_params.ARGON2ID,
+        bytes(16),
+        room_params.PBKDF2_CEILING,
+        room_params.ARGON2ID_MAX_MEMORY_KIB,
+        room_params.ARGON2ID_MAX_PASSES,
+        room_params.MAX_LANES,
+    )
+    assert {cost: getattr(ceiling, cost) for cost in protocol.ROOM_COST_MAX} == protocol.ROOM_COST_MAX
     protocol.check_room_params(room_params.to_fields(room_params.choose()))
     protocol.check_room_params(room_params.to_fields(CHEAP))
     for bad in ({"name": "argon2id", "salt": "A" * 24, "memory_kib": 1, "passes": True, "lanes": 1}, [], None):
