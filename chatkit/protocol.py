@@ -296,6 +296,8 @@ def check_room_params(fields: object) -> None:
     for cost in costs:
         if type(fields[cost]) is not int or not 1 <= fields[cost] <= ROOM_COST_MAX[cost]:
             raise ProtocolError(f"room parameters' {cost} should be a whole number from 1 to {ROOM_COST_MAX[cost]}")
+    if fields["name"] == "argon2id" and fields["memory_kib"] < 8 * fields["lanes"]:  # what Argon2 itself requires
+        raise ProtocolError("room parameters' memory_kib should be at least 8 per lane (Argon2 can do no less)")
     if not isinstance(fields["salt"], str) or len(unb64(fields, "salt")) not in ROOM_SALT_BYTES:
         raise ProtocolError("room parameters' salt should be base64 of 16 to 64 bytes")
 

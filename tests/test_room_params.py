@@ -273,6 +273,9 @@ def test_s11_a_squatted_room_says_what_happened_and_lets_members_go_on(
         pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": "many"}, id="not-a-number"),
         pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": 0}, id="zero-iterations"),
         pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24}, id="missing-cost"),
+        pytest.param(
+            {"name": "argon2id", "salt": "A" * 24, "memory_kib": 8, "passes": 1, "lanes": 2}, id="argon2-impossible"
+        ),
         pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": 10**7 + 1}, id="over-the-ceiling"),
         pytest.param(
             {"name": "argon2id", "salt": "A" * 24, "memory_kib": 4 * 2**20, "passes": 2, "lanes": 1}, id="4-gib"
