@@ -6,6 +6,8 @@ its parameters must be above our floor and the ones we pinned when we first join
 under the room key over the room and the parameters) must match the key our passphrase gives. A check that does not
 match is either a wrong passphrase or a room an outsider created first; by default we refuse, and with
 `despite_check=True` we go on with a warning (the outsider still cannot read: they do not have our passphrase).
+Parameters below our floor (but within the ceiling) are refused too, unless `despite_check=True`: then we go on
+with a `weak_room` warning. Malformed ones never get here from an honest server: it keeps no malformed offer (S11).
 """
 
 from dataclasses import dataclass
