@@ -278,6 +278,30 @@ def unb64(frame: Frame, name: str) -> bytes:
         raise ProtocolError(f"field {name!r} is not valid base64") from None
 
 
+# A sealed room's key derivation as its creator offers it: the fields of each KDF, and the range of every cost number.
+# How costly is costly enough is each client's floor (chatkit.crypto.room_params); the most a room may cost is the
+# protocol's, the same as every client's ceiling, so the server never keeps a room no client would enter.
+ROOM_KDF_FIELDS = {"pbkdf2-sha256": ("iterations",), "argon2id": ("memory_kib", "passes", "lanes")}
+ROOM_SALT_BYTES = range(16, 65)
+ROOM_COST_MAX = {"iterations": 10_000_000, "memory_kib": 256 * 1024, "passes": 10, "lanes": 8}
+
+
+def check_room_params(fields: object) -> None:
+    """Raise ProtocolError unless a room's KDF fields are one known KDF, a 16-64 byte base64 salt and its costs."""
+    if not isinstance(fields, dict) or fields.get("name") not in ROOM_KDF_FIELDS:
+        raise ProtocolError(f"room parameters should name one of {', '.join(ROOM_KDF_FIELDS)}, got {fields!r:.200}")
+    costs = ROOM_KDF_FIELDS[fields["name"]]
+    if set(fields) != {"name", "salt", *costs}:
+        raise ProtocolError(f"{fields['name']} room parameters should have exactly name, salt, {', '.join(costs)}")
+    for cost in costs:
+        if type(fields[cost]) is not int or not 1 <= fields[cost] <= ROOM_COST_MAX[cost]:
+            raise ProtocolError(f"room parameters' {cost} should be a whole number from 1 to {ROOM_COST_MAX[cost]}")
+    if fields["name"] == "argon2id" and fields["memory_kib"] < 8 * fields["lanes"]:  # what Argon2 itself requires
+        raise ProtocolError("room parameters' memory_kib should be at least 8 per lane (Argon2 can do no less)")
+    if not isinstance(fields["salt"], str) or len(unb64(fields, "salt")) not in ROOM_SALT_BYTES:
+        raise ProtocolError("room parameters' salt should be base64 of 16 to 64 bytes")
+
+
 def header_bytes(room: str, sender: str, counter: int, sent_at: float) -> bytes:
     """The bytes of a sealed message's header, bound to it as associated data (S3): the same on every machine."""
     return json.dumps([room, sender, counter, sent_at], separators=(",", ":")).encode()

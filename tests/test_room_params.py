@@ -265,6 +265,82 @@ def test_s11_a_squatted_room_says_what_happened_and_lets_members_go_on(
     assert mallory.wait_for(lambda e: isinstance(e, Problem) and e.code == "cannot_decrypt")
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"name": "md5", "salt": "A" * 24}, id="unknown-kdf"),
+        pytest.param({"name": "pbkdf2-sha256", "salt": "AAAA", "iterations": 600_000}, id="short-salt"),
+        pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": "many"}, id="not-a-number"),
+        pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": 0}, id="zero-iterations"),
+        pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24}, id="missing-cost"),
+        pytest.param(
+            {"name": "argon2id", "salt": "A" * 24, "memory_kib": 8, "passes": 1, "lanes": 2}, id="argon2-impossible"
+        ),
+        pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": 10**7 + 1}, id="over-the-ceiling"),
+        pytest.param(
+            {"name": "argon2id", "salt": "A" * 24, "memory_kib": 4 * 2**20, "passes": 2, "lanes": 1}, id="4-gib"
+        ),
+        pytest.param({"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": 600_000, "x": 1}, id="unknown-key"),
+    ],
+)
+def test_s11_a_malformed_offer_is_not_kept_and_the_next_member_creates_the_room(
+    fields: dict[str, object], start_server: StartServer, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_server("sealed")
+    with monkeypatch.context() as patch:  # mallory's client offers malformed parameters for the new room
+        patch.setattr(room_params, "to_fields", lambda params: fields)
+        with pytest.raises(Refused) as refused:  # the server answers the offer with an error
+            connect(server, "mallory", "not the passphrase")
+    assert "room parameters" in str(refused.value)
+    assert server.log.room("general").kdf is None, "the server kept a malformed offer"
+    alice = connect(server, "alice", iterations=None)  # a default client creates the room properly
+    assert stored_params(server, "general").kdf == room_params.ARGON2ID
+    assert said(alice, connect(server, "bob", iterations=None), "in at last").sender == "alice"
+
+
+def test_s11_a_room_below_the_floor_is_entered_only_when_asked_with_a_warning(
+    start_server: StartServer, connect: Connect
+) -> None:
+    server = start_server("sealed")
+    connect(server, "mallory", "not the passphrase")  # cheap PBKDF2, which a test client may ask for
+    stored_params(server, "general")
+    with pytest.raises(Refused) as refused:
+        connect(server, "alice", iterations=None)
+    assert refused.value.code == "weak_room"
+    alice = connect(server, "alice", iterations=None, despite_check=True)
+    bob = connect(server, "bob", iterations=None, despite_check=True)
+    warning = alice.wait_for(lambda e: isinstance(e, Problem) and e.code == "weak_room")
+    assert isinstance(warning, Problem) and "weaker key derivation than your floor" in warning.text
+    assert "going on as you asked" in warning.text and CHECK_DIFFERS in warning.text
+    assert said(alice, bob, "cheap but ours").text == "cheap but ours"
+
+
+def test_s11_an_absurdly_costly_room_is_refused_even_when_asked(start_server: StartServer, connect: Connect) -> None:
+    server = start_server("sealed")
+    costly = {"name": "pbkdf2-sha256", "salt": "A" * 24, "iterations": room_params.PBKDF2_CEILING + 1}
+    lie(server, kdf=costly, check=protocol.b64(bytes(32)))
+    with pytest.raises(Refused) as refused:
+        connect(server, "alice", iterations=None, despite_check=True)
+    assert refused.value.code == "weak_room"
+
+
+def test_s11_the_room_parameters_shape_is_checked_without_crypto() -> None:
+    ceiling = room_params.RoomParams(
+        room_params.ARGON2ID,
+        bytes(16),
+        room_params.PBKDF2_CEILING,
+        room_params.ARGON2ID_MAX_MEMORY_KIB,
+        room_params.ARGON2ID_MAX_PASSES,
+        room_params.MAX_LANES,
+    )
+    assert {cost: getattr(ceiling, cost) for cost in protocol.ROOM_COST_MAX} == protocol.ROOM_COST_MAX
+    protocol.check_room_params(room_params.to_fields(room_params.choose()))
+    protocol.check_room_params(room_params.to_fields(CHEAP))
+    for bad in ({"name": "argon2id", "salt": "A" * 24, "memory_kib": 1, "passes": True, "lanes": 1}, [], None):
+        with pytest.raises(protocol.ProtocolError):
+            protocol.check_room_params(bad)
+
+
 def test_s11_two_creators_at_once_end_up_with_one_key(start_server: StartServer, connect: Connect) -> None:
     """Both are told the room is new; the server keeps the first offer and tells the second what the room uses."""
     server = start_server("sealed")

@@ -6,6 +6,8 @@ its parameters must be above our floor and the ones we pinned when we first join
 under the room key over the room and the parameters) must match the key our passphrase gives. A check that does not
 match is either a wrong passphrase or a room an outsider created first; by default we refuse, and with
 `despite_check=True` we go on with a warning (the outsider still cannot read: they do not have our passphrase).
+Parameters below our floor (but within the ceiling) are refused too, unless `despite_check=True`: then we go on
+with a `weak_room` warning. Malformed ones never get here from an honest server: it keeps no malformed offer (S11).
 """
 
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from chatkit.client.events import Problem
 from chatkit.client.keystore import PinCheck
 from chatkit.client.room_pins import RoomPins
 from chatkit.crypto import room_check, room_params
-from chatkit.protocol import Frame, ProtocolError, Refused, b64, unb64
+from chatkit.protocol import Frame, ProtocolError, Refused, b64, check_room_params, unb64
 
 CHECK_DIFFERS = (
     "the room's check does not match your passphrase: either yours is wrong, or whoever created the room did not"
@@ -25,6 +27,10 @@ ROOM_CHANGED = (
     " them; refused"
 )
 
+WEAKER = (
+    "weaker key derivation than your floor ({weak}): going on as you asked; anyone who stores its check can guess"
+    " the passphrase faster"
+)
 MADE_AGAIN = (
     "the server says it is new, but you joined it before: its parameters are gone (a new database, or a server"
     " that splits the room); you made it again with new ones, and members who kept the old ones cannot read you"
@@ -59,9 +65,12 @@ class RoomKeys:
         creating, self._creating = room in self._creating, set()  # only the very next 'joined' may settle a race
         if "kdf" not in joined:  # a new room: we are its creator and choose its salt and KDF
             return self._create(room)
-        return self._enter(room, self._accepted(room, joined["kdf"]), joined, creating)
+        params, weak = self._accepted(room, joined["kdf"])
+        return self._enter(room, params, joined, creating, weak)
 
-    def _enter(self, room: str, params: room_params.RoomParams, joined: Frame, creating: bool) -> Joining:
+    def _enter(
+        self, room: str, params: room_params.RoomParams, joined: Frame, creating: bool, weak: str = ""
+    ) -> Joining:
         """Derive the key of a room its creator set up, compare pin and check, and keep the key if we stay."""
         bound = room_params.binding(room, params)
         key = self._key(room, params)
@@ -73,6 +82,9 @@ class RoomKeys:
         if not matches and not self.despite_check:
             raise Refused("wrong_password", f"wrong password for room {room}: {CHECK_DIFFERS}")
         self.keys[room] = key
+        if weak:  # below our floor, and we were asked to go on: say so, with the check's news too
+            differs = "" if matches else f"; and {CHECK_DIFFERS}"
+            return Joining(warning=Problem("weak_room", f"room {room} uses {weak}{differs}"))
         if matches:
             return Joining()
         return Joining(warning=Problem("check_differs", f"room {room}: {CHECK_DIFFERS}; going on as you asked"))
@@ -91,14 +103,21 @@ class RoomKeys:
         offer = {"type": "check", "room": room, "kdf": room_params.to_fields(params), "check": b64(check)}
         return Joining(offer, Problem("room_made_again", f"room {room}: {MADE_AGAIN}") if known else None)
 
-    def _accepted(self, room: str, fields: object) -> room_params.RoomParams:
-        """Return the room's parameters if they are within our floor and ceiling; else raise Refused."""
+    def _accepted(self, room: str, fields: object) -> tuple[room_params.RoomParams, str]:
+        """Return the room's parameters and, if below our floor but asked to go on, why; else raise Refused."""
         try:
+            check_room_params(fields)  # the shape, the same check the server makes before it stores an offer
             params = room_params.from_fields(fields)
+            room_params.check_ceiling(params)  # an absurdly costly room is refused, whatever we were asked
+        except (ProtocolError, room_params.WeakParams) as malformed:
+            raise Refused("weak_room", f"room {room}: {malformed}") from None
+        try:
             room_params.check_floor(params, self._weakest_pbkdf2())
         except room_params.WeakParams as weak:
-            raise Refused("weak_room", f"room {room}: {weak}") from None
-        return params
+            if not self.despite_check:
+                raise Refused("weak_room", f"room {room}: {weak}") from None
+            return params, WEAKER.format(weak=weak)
+        return params, ""
 
     def _weakest_pbkdf2(self) -> int:
         """Return the fewest PBKDF2 iterations we accept: OWASP's, unless fewer were asked for explicitly."""

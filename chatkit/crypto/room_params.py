@@ -97,6 +97,15 @@ def check_floor(params: RoomParams, weakest_pbkdf2: int) -> None:
         check_argon2id(params)
 
 
+def check_ceiling(params: RoomParams) -> None:
+    """Raise WeakParams if the salt is out of range or one derivation would cost more than this client ever spends."""
+    if len(params.salt) not in SALT_BYTES_RANGE:
+        raise WeakParams(f"the room's salt has {len(params.salt)} bytes; this client accepts 16 to 64")
+    too_costly = params.iterations > PBKDF2_CEILING or params.memory_kib > ARGON2ID_MAX_MEMORY_KIB
+    if too_costly or params.passes > ARGON2ID_MAX_PASSES or params.lanes > MAX_LANES:
+        raise WeakParams("the room's KDF costs more than this client ever spends on one derivation")
+
+
 def check_argon2id(params: RoomParams) -> None:
     """Raise WeakParams unless Argon2id's memory, passes and lanes are within the floor and the ceiling."""
     memory, passes = params.memory_kib, params.passes

@@ -79,6 +79,7 @@ class Hub:
         """Sealed mode: keep, as sent, the parameters and check the first member of their room chose (first wins)."""
         if self.rules.name != "sealed" or offer["room"] != member.room:
             raise Refused("not_supported", "room parameters are only taken in sealed mode, for your current room")
+        protocol.check_room_params(offer["kdf"])  # a malformed offer is answered and not kept: the room stays new (S11)
         kdf_text = json.dumps(offer["kdf"], sort_keys=True)  # stored as text, never read: the server holds no key
         self.log.set_room_params(member.room, kdf_text, protocol.unb64(offer, "check"))
         # the answer to the offer: what the room now uses (theirs, or a member's who created it a moment before)
