@@ -536,3 +536,14 @@ def test_the_wire_view_shows_control_characters_escaped_in_its_plain_text() -> N
         assert "\x1b" not in shown and "\r" not in shown and "\\x1b" in shown
     finally:
         wire.close()
+
+
+def test_a_widget_can_go_on_into_a_squatted_room_when_asked(
+    chat: Callable[..., ChatWidget], start_server: StartServer
+) -> None:
+    server = start_server("sealed")
+    chat(server, "mallory", password="not the passphrase")  # creates general first, with a check of her own
+    refused, alice = chat(server, "bob"), chat(server, "alice", despite_check=True)
+    assert "wrong password" in wait_for_row(refused, "wrong password")  # by default: refused, and said why
+    assert "going on as you asked" in wait_for_row(alice, "going on as you asked")  # asked: in, and warned
+    assert alice.client.connected and alice.client.room == "general"

@@ -91,13 +91,24 @@ class Stage:
         """Return the folder of a person's key store on this stage (the same person keeps the same keys)."""
         return Path(self._keys.name) / name
 
-    def widget(self, name: str, *, room: str = "general", password: str | None = None, via: Relay | None = None) -> Any:
+    def widget(
+        self,
+        name: str,
+        *,
+        room: str = "general",
+        password: str | None = None,
+        via: Relay | None = None,
+        despite_check: bool = False,
+    ) -> Any:
         """Return a ChatWidget for a person on this stage, directly or through a relay (needs ipywidgets)."""
         from chatkit.widgets import ChatWidget  # imported here: the rest of the lab works without ipywidgets
 
         where = via.address if via else self.server
         password = password or self.password
-        widget = ChatWidget(where, name, password, room, self.mode, self.iterations, keys=self.keys_of(name))
+        keys = self.keys_of(name)
+        widget = ChatWidget(
+            where, name, password, room, self.mode, self.iterations, keys=keys, despite_check=despite_check
+        )
         self.widgets.append(widget)
         return widget
 

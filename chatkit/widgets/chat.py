@@ -52,6 +52,7 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         iterations: int | None = None,
         *,
         keys: KeyStore | str | Path | None = None,
+        despite_check: bool = False,
     ) -> None:
         super().__init__(layout=w.Layout(border=BORDER, padding="6px", min_width="300px"))
         self.add_class("chatkit-chat")
@@ -59,7 +60,9 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         self._unread, self._shown = 0, [""]
         self._buffer: RowBuffer[Entry] = RowBuffer()
         self._was_connected = False
-        self.client = make_client(server_or_address, name, password, room, mode, iterations, keys)
+        # despite_check=True: go on, warned, into a room whose check or key derivation is not what this passphrase
+        # expects (an outsider may have created it first: docs/security.md, S11)
+        self.client = make_client(server_or_address, name, password, room, mode, iterations, keys, despite_check)
         self._build(name, room)
         self._reconnector = Reconnector(self._reconnect_once, self._report, name)
         self._flusher = Flusher(self._render, f"chat-{name}")
@@ -277,6 +280,7 @@ def make_client(
     mode: str | None,
     iterations: int | None,
     keys: KeyStore | str | Path | None = None,
+    despite_check: bool = False,
 ) -> ChatClient:
     """Build (not connect) the client; the mode defaults to the server's (sealed for a bare address)."""
     if isinstance(server_or_address, ChatServer):
@@ -284,5 +288,7 @@ def make_client(
         mode = mode or server_or_address.mode
     else:
         host, port = server_or_address
-    options: dict[str, Any] = {"keys": keys} if iterations is None else {"iterations": iterations, "keys": keys}
+    options: dict[str, Any] = {"keys": keys, "despite_check": despite_check}
+    if iterations is not None:
+        options["iterations"] = iterations
     return ChatClient(host, port, name, password, room, mode or "sealed", **options)
