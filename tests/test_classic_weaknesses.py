@@ -1,4 +1,4 @@
-"""The classic mode's weaknesses are real against the kit's own server (security.md, first table)."""
+"""The classic mode's weaknesses are real against the kit's own server (docs/security.md, the classic table)."""
 
 import base64
 import secrets
