@@ -1,4 +1,4 @@
-"""The sealed mode's guarantees (docs/security.md, S1-S12), each tested against a real server, real sockets and real files.
+"""The sealed mode's guarantees (docs/security.md, S1-S12), each tested on a real server, sockets and files.
 
 Attacks on what a client *receives* go through a small relay in this file: it stands where a malicious server or a
 man in the middle would, and rewrites the lines on their way to one client.
