@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from chatkit.client import ChatClient
+from chatkit.crypto import kdf
 from chatkit.lab import Stage
 from chatkit.server import ChatServer
 
@@ -35,6 +36,20 @@ def key_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "keys"
     monkeypatch.setenv("CHATKIT_KEYS", str(folder))
     return folder
+
+
+@pytest.fixture
+def pbkdf2_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the iterations of every PBKDF2 derivation made during the test (the slow step of a room key)."""
+    calls: list[int] = []
+    real = kdf.pbkdf2_sha256
+
+    def counting(password: bytes, salt: bytes, iterations: int, length: int = kdf.KEY_BYTES) -> bytes:
+        calls.append(iterations)
+        return real(password, salt, iterations, length)
+
+    monkeypatch.setattr(kdf, "pbkdf2_sha256", counting)
+    return calls
 
 
 @pytest.fixture

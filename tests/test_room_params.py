@@ -228,15 +228,8 @@ def test_s5_the_key_is_bound_to_the_room_and_its_parameters() -> None:
     assert key != room_params.room_key(PASSWORD, "general", more)
 
 
-def test_s5_key_derived_once_per_room_and_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    real = kdf.pbkdf2_sha256
-
-    def counting(password: bytes, salt: bytes, iterations: int, length: int = kdf.KEY_BYTES) -> bytes:
-        calls.append(iterations)
-        return real(password, salt, iterations, length)
-
-    monkeypatch.setattr(kdf, "pbkdf2_sha256", counting)
+def test_s5_key_derived_once_per_room_and_parameters(pbkdf2_calls: list[int]) -> None:
+    calls = pbkdf2_calls
     codec = SealedCodec(PASSWORD, FAST_ITERATIONS)
     offer = codec.on_joined({"type": "joined", "room": "general"}, "alice").reply
     assert offer is not None

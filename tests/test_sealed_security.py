@@ -399,16 +399,9 @@ def test_s5_each_room_gets_its_own_random_salt(start_server: StartServer, connec
 
 
 def test_s5_key_derived_once_per_room_and_session(
-    start_server: StartServer, connect: Connect, monkeypatch: pytest.MonkeyPatch
+    start_server: StartServer, connect: Connect, pbkdf2_calls: list[int]
 ) -> None:
-    calls: list[int] = []
-    real = kdf.pbkdf2_sha256
-
-    def counting(password: bytes, salt: bytes, iterations: int, length: int = kdf.KEY_BYTES) -> bytes:
-        calls.append(iterations)
-        return real(password, salt, iterations, length)
-
-    monkeypatch.setattr(kdf, "pbkdf2_sha256", counting)
+    calls = pbkdf2_calls
     server = start_server("sealed")
     alice, bob = connect(server, "alice"), connect(server, "bob")
     assert calls == [FAST_ITERATIONS, FAST_ITERATIONS]
