@@ -14,9 +14,10 @@ from types import ModuleType
 
 import pytest
 
+from chatkit import protocol
 from chatkit.client import ChatClient
 from chatkit.client.events import ChatMessage, Members, Notice
-from chatkit.crypto import lengths, room_check, room_params
+from chatkit.crypto import labels, lengths, room_check, room_params, sealed
 from chatkit.lab import Stage, passphrase_bits, random_password
 from chatkit.lab.exercises import load_solution
 from chatkit.lab.hostile import malicious, release
@@ -209,3 +210,23 @@ def opens_check(guess: str, record: RoomRecord) -> bool:
     params = room_params.from_fields(json.loads(record.kdf))
     bound = room_params.binding("general", params)
     return room_check.matches(room_params.room_key(guess, "general", params), bound, record.check)
+
+
+def test_limit_a_passphrase_learned_later_reads_the_stored_past() -> None:
+    """No forward secrecy: the stored parameters and the passphrase give the key that opens every stored row."""
+    stage = Stage("sealed", iterations=FAST)
+    try:
+        alice = stage.client("alice")
+        alice.send("the meeting moved to friday")
+        alice.wait_for_message("the meeting moved to friday")
+        record, (row,) = stage.server.log.room("general"), stage.server.recent(1)
+        assert record.kdf is not None
+        params = room_params.from_fields(json.loads(record.kdf))
+        key = room_params.room_key(stage.password, "general", params)
+        stored = json.loads(row.payload)
+        header = protocol.header_bytes(row.room, row.sender, stored["counter"], stored["time"])
+        nonce, ciphertext = protocol.unb64(stored, "nonce"), protocol.unb64(stored, "ciphertext")
+        padded = sealed.open_sealed(key, nonce, ciphertext, labels.MESSAGE_AD, header)
+        assert lengths.unpad_bucket(padded) == b"the meeting moved to friday"
+    finally:
+        stage.stop()
