@@ -6,6 +6,7 @@ and a member or outsider who connects under someone's name. Every test asserts t
 """
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -117,13 +118,19 @@ def test_s4_a_restarted_sender_goes_on_counting(start_server: StartServer, conne
     assert counters == [1, 2]
 
 
-def relayed_bob(server: ChatServer, connect: Connect) -> tuple[ChatClient, ChatClient, Relay]:
-    """Alice connects directly, bob through a relay on the network path."""
+@pytest.fixture
+def relayed_bob(start_server: StartServer, connect: Connect) -> Iterator[tuple[ChatClient, ChatClient, Relay]]:
+    """Alice connects directly, bob through a relay on the network path; bob and the relay are closed afterwards."""
+    server = start_server("sealed")
     relay = Relay(server.address).start()
     alice = connect(server, "alice")
     bob = ChatClient(*relay.address, "bob", PASSWORD, mode="sealed", iterations=FAST_ITERATIONS).connect()
-    said(alice, bob, "hello")
-    return alice, bob, relay
+    try:
+        said(alice, bob, "hello")
+        yield alice, bob, relay
+    finally:
+        bob.close()
+        relay.stop()
 
 
 def drop_next_message(relay: Relay, kept: list[Captured]) -> None:
@@ -138,35 +145,29 @@ def drop_next_message(relay: Relay, kept: list[Captured]) -> None:
     relay.tamper = tamper
 
 
-def test_s4_a_dropped_message_is_shown_as_a_gap(start_server: StartServer, connect: Connect) -> None:
-    alice, bob, relay = relayed_bob(start_server("sealed"), connect)
-    try:
-        drop_next_message(relay, kept := [])
-        alice.send("dropped on the way")
-        assert eventually(lambda: len(kept) == 1)
-        said(alice, bob, "the next one")
-        assert problem(bob, "gap").text == "1 message from alice is missing"
-    finally:
-        bob.close()
-        relay.stop()
+def test_s4_a_dropped_message_is_shown_as_a_gap(relayed_bob: tuple[ChatClient, ChatClient, Relay]) -> None:
+    alice, bob, relay = relayed_bob
+    drop_next_message(relay, kept := [])
+    alice.send("dropped on the way")
+    assert eventually(lambda: len(kept) == 1)
+    said(alice, bob, "the next one")
+    assert problem(bob, "gap").text == "1 message from alice is missing"
 
 
-def test_s4_a_late_message_is_shown_as_a_reorder_and_only_once(start_server: StartServer, connect: Connect) -> None:
-    alice, bob, relay = relayed_bob(start_server("sealed"), connect)
-    try:
-        drop_next_message(relay, kept := [])
-        alice.send("held back by the network")
-        assert eventually(lambda: len(kept) == 1)
-        said(alice, bob, "sent later, arrives first")
-        relay.inject(kept[0].connection, TO_CLIENT, kept[0].line)
-        assert "out of order" in problem(bob, "reorder").text
-        assert bob.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "held back by the network")
-        relay.inject(kept[0].connection, TO_CLIENT, kept[0].line)  # and once more: now it is a replay
-        problem(bob, "replay")
-        assert shown(bob, "held back by the network") == 1
-    finally:
-        bob.close()
-        relay.stop()
+def test_s4_a_late_message_is_shown_as_a_reorder_and_only_once(
+    relayed_bob: tuple[ChatClient, ChatClient, Relay],
+) -> None:
+    alice, bob, relay = relayed_bob
+    drop_next_message(relay, kept := [])
+    alice.send("held back by the network")
+    assert eventually(lambda: len(kept) == 1)
+    said(alice, bob, "sent later, arrives first")
+    relay.inject(kept[0].connection, TO_CLIENT, kept[0].line)
+    assert "out of order" in problem(bob, "reorder").text
+    assert bob.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "held back by the network")
+    relay.inject(kept[0].connection, TO_CLIENT, kept[0].line)  # and once more: now it is a replay
+    problem(bob, "replay")
+    assert shown(bob, "held back by the network") == 1
 
 
 def say_line(identity: signing.Identity, sender: str, counter: int, template: Frame) -> bytes:
