@@ -8,6 +8,8 @@ How a notebook marks these, so that every notebook (and every new one) can be ch
 - an Investigate step is a markdown cell with a heading `### Investigate · ...` followed by the code cell to change;
   its answer is in the guide, under a heading that names Investigate;
 - each notebook NN-name.ipynb has its guide notebooks/instructor/guide/NN-name.md.
+- each guide plans a session in a `| section | minutes | what |` table: its section rows add up to its `total` row,
+  at most 90; a `homework` row, if any, is not counted.
 The README's map of the notebooks is checked by tests/test_readme.py.
 """
 
@@ -94,3 +96,28 @@ def test_every_notebook_has_a_guide_that_answers_its_investigate_steps(path: Pat
     guide = GUIDES / f"{path.stem}.md"
     assert guide.is_file(), f"{path.name} has no guide: expected {guide.relative_to(REPO)}"
     assert INVESTIGATE_HEADING.search(guide.read_text()), f"{guide.name} has no heading about the Investigate steps"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
+def test_an_investigate_step_says_what_to_change(path: Path) -> None:
+    cells = cells_of(path)
+    for index, cell in enumerate(cells[:-1]):
+        if cell["cell_type"] == "markdown" and INVESTIGATE_HEADING.search(cell["source"]):
+            assert "# change me" in cells[index + 1]["source"], f"cell {index + 1} marks no value with '# change me'"
+
+
+def minutes_table(guide: str) -> tuple[list[int], int]:
+    """Return the minutes of each section row of a guide's `| section | minutes | what |` table, and its total."""
+    rows = guide.split("| section | minutes | what |", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    cells = [[part.strip(" *") for part in row.strip("|").split("|")] for row in rows]
+    sections = [int(minutes) for name, minutes, _ in cells if name not in ("total", "homework")]
+    (total,) = [int(minutes) for name, minutes, _ in cells if name == "total"]
+    return sections, total
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
+def test_every_guide_gives_minutes_per_section_that_fit_a_session(path: Path) -> None:
+    guide = (GUIDES / f"{path.stem}.md").read_text()
+    assert "| section | minutes | what |" in guide, f"{path.stem}.md has no '| section | minutes | what |' table"
+    sections, total = minutes_table(guide)
+    assert sum(sections) == total <= 90, f"{path.stem}.md: sections add up to {sum(sections)}, total says {total}"
