@@ -99,7 +99,8 @@ def describe(server: ChatServer, options: argparse.Namespace) -> list[str]:
     """Return the lines that tell the person where the server listens and what its mode means."""
     host, port = server.address
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # an IPv6 address is written in brackets
-    lines = [f"chatkit server in {options.mode} mode, listening on {where} (log: {options.db}); Ctrl-C stops it"]
+    over = " over TLS 1.3" if options.tls else ""
+    lines = [f"chatkit server in {options.mode} mode{over}, listening on {where} (log: {options.db}); Ctrl-C stops it"]
     if options.mode == "classic":
         lines.append("WARNING: classic mode is insecure on purpose: this server knows the password,")
         lines.append(f"  reads every message and logs it as plaintext in {options.db}.")
@@ -107,7 +108,7 @@ def describe(server: ChatServer, options: argparse.Namespace) -> list[str]:
         lines.append("sealed mode: this server relays and stores ciphertext only; it holds no key.")
     if options.tls:
         ca_cert = TlsFiles(options.tls_folder or default_folder()).ca_cert
-        lines.append(f"TLS 1.3: clients connect with --tls and pin the classroom CA's certificate {ca_cert}")
+        lines.append(f"TLS: clients connect with --tls and pin the classroom CA's certificate {ca_cert}")
         lines.append("  (TLS hides the traffic from the network, not from this server).")
     if options.padding_oracle:
         lines.append("WARNING: --padding-oracle: error replies reveal bad padding (the weakness notebook 06 attacks).")
