@@ -18,9 +18,9 @@ FAST = 1_000  # PBKDF2 iterations for the test clients (the kit's default is 600
 
 def send_and_capture(person: ChatClient, relay: Relay, text: str) -> tuple[bytes, bytes]:
     """Send a text through the relay; return (the line the client sent, the one TLS record that carried it)."""
-    before = len(relay.lines(TO_SERVER))
+    before, said_before = len(relay.lines(TO_SERVER)), sum(message.text == text for message in person.messages())
     person.send(text)
-    person.wait_for_message(text, sender=person.name)
+    person.wait_for_message(text, sender=person.name, count=said_before + 1)  # this time's echo, not an earlier one
     sent = [event.line for event in list(person.history) if isinstance(event, Wire) and event.direction == "sent"]
     (record,) = relay.lines(TO_SERVER)[before:]
     return sent[-1], record.line
