@@ -115,7 +115,19 @@ def test_the_relay_sees_only_tls_records_no_plaintext(tls_stage: Stage) -> None:
         assert plaintext.encode() not in seen, f"{plaintext!r} crossed the network in the clear"
     assert all(len(c.line) >= HEADER_BYTES and c.line[0] in (20, 21, 22, 23) for c in relay.captured)
     assert sum(c.line[0] == APPLICATION_DATA for c in relay.captured) >= 4
-    assert tls_stage.server.recent()[-1].payload == secret  # encrypted in transit only: the classic server reads it
+
+
+def test_tls_ends_at_the_server_the_classic_server_still_reads_everything(tls_stage: Stage) -> None:
+    secret = f"the vault code is {secrets.token_hex(6)}"
+    alice = tls_stage.client("alice")
+    alice.send(secret)
+    alice.wait_for_message(secret, sender="alice")
+    assert tls_stage.server.recent()[-1].payload == secret  # encrypted in transit only, not end-to-end
+    with Stage("sealed", tls=True, iterations=FAST_ITERATIONS) as sealed:
+        sealed_alice = sealed.client("alice")
+        sealed_alice.send(secret)
+        sealed_alice.wait_for_message(secret, sender="alice")
+        assert secret not in sealed.server.recent()[-1].payload  # the sealed mode over TLS: ciphertext only
 
 
 def test_the_terminal_client_and_server_chat_over_tls(tmp_path: Path) -> None:
