@@ -13,10 +13,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from chatkit.cli.client import EXIT_CANNOT_CONNECT
 from chatkit.client import ChatClient, Refused
 from chatkit.client.tls import FAKE_SERVER, NOT_TLS, TlsFailed, client_context
-from chatkit.crypto.classroom_ca import TlsFiles, classroom_ca
+from chatkit.crypto.classroom_ca import (
+    ClassroomCAError,
+    TlsFiles,
+    classroom_ca,
+    private_pem,
+    self_signed_ca,
+    write_private,
+)
 from chatkit.lab import Stage
 from chatkit.lab.tls_records import APPLICATION_DATA, HEADER_BYTES
 from chatkit.server import ChatServer
@@ -98,6 +108,16 @@ def test_the_ca_is_kept_and_the_server_certificate_reused(ca: TlsFiles) -> None:
     assert (again.ca_key.read_bytes(), again.server_cert.read_bytes()) == before
 
 
+def test_a_classroom_ca_at_its_end_is_not_renewed_silently(tmp_path: Path) -> None:
+    files = TlsFiles.at(tmp_path / "old")
+    files.folder.mkdir()
+    key = ec.generate_private_key(ec.SECP256R1())
+    write_private(files.ca_key, private_pem(key))
+    write_private(files.ca_cert, self_signed_ca(key, days=0).public_bytes(serialization.Encoding.PEM))
+    with pytest.raises(ClassroomCAError, match="give every client the new classroom-ca.pem"):
+        classroom_ca(files.folder)
+
+
 @pytest.fixture
 def tls_stage() -> Iterator[Stage]:
     with Stage("classic", tls=True, iterations=FAST_ITERATIONS) as stage:
@@ -128,6 +148,17 @@ def test_tls_ends_at_the_server_the_classic_server_still_reads_everything(tls_st
         sealed_alice.send(secret)
         sealed_alice.wait_for_message(secret, sender="alice")
         assert secret not in sealed.server.recent()[-1].payload  # the sealed mode over TLS: ciphertext only
+
+
+def test_the_terminal_client_refuses_a_fake_server_in_words(tmp_path: Path, start_server: StartServer) -> None:
+    classroom_ca(tmp_path / "classroom")
+    fake = tls_server(start_server, classroom_ca(tmp_path / "fake"))
+    environment = {**os.environ, "CHATKIT_PASSWORD": PASSWORD, "CHATKIT_TLS": str(tmp_path / "classroom")}
+    command = [sys.executable, str(REPO / "scripts" / "run_client.py"), "--tls", "--port", str(fake.port)]
+    command += ["--username", "alice"]
+    done = subprocess.run(command, env=environment, input="hi\n", capture_output=True, text=True, timeout=60)
+    assert done.returncode == EXIT_CANNOT_CONNECT, done.stdout + done.stderr
+    assert FAKE_SERVER in done.stdout and "Traceback" not in done.stdout + done.stderr
 
 
 def test_the_terminal_client_and_server_chat_over_tls(tmp_path: Path) -> None:

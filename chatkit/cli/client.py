@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None, prog: str = "chatkit client") -> int:
         return EXIT_NO_PASSWORD
     terminal = Terminal(options.wire)
     try:
-        tls = client_context(TlsFiles(options.tls_folder or default_folder()).ca_cert) if options.tls else None
+        tls = client_context(TlsFiles.at(options.tls_folder or default_folder()).ca_cert) if options.tls else None
     except TlsFailed as error:
         print(f"{error} (the server's --tls made it; copy it there)", file=sys.stderr)
         return EXIT_CANNOT_CONNECT

@@ -107,7 +107,7 @@ def describe(server: ChatServer, options: argparse.Namespace) -> list[str]:
     else:
         lines.append("sealed mode: this server relays and stores ciphertext only; it holds no key.")
     if options.tls:
-        ca_cert = TlsFiles(options.tls_folder or default_folder()).ca_cert
+        ca_cert = TlsFiles.at(options.tls_folder or default_folder()).ca_cert
         lines.append(f"TLS: clients connect with --tls and pin the classroom CA's certificate {ca_cert}")
         lines.append("  (TLS hides the traffic from the network, not from this server).")
     if options.padding_oracle:

@@ -14,6 +14,7 @@ from chatkit.protocol import ChatError
 
 HANDSHAKE_SECONDS = 5.0  # a server that does not answer TLS this fast is most likely not speaking TLS
 FAKE_SERVER = "the server's certificate is not signed by the classroom CA: this may be a fake server"
+CERT_HAS_EXPIRED = 10  # OpenSSL's X509_V_ERR_CERT_HAS_EXPIRED
 NOT_TLS = "the server did not answer in TLS: is it running without --tls? (then connect without --tls too)"
 
 
@@ -37,6 +38,8 @@ def explain(error: OSError, host: str, port: int) -> TlsFailed:
     """Turn a failed handshake into a sentence a person can act on."""
     if isinstance(error, ssl.SSLCertVerificationError):
         detail = error.verify_message or "the certificate check failed"
+        if error.verify_code == CERT_HAS_EXPIRED:
+            return TlsFailed(f"{host}:{port}: the server's certificate has expired ({detail})")
         if "hostname" in detail or "IP address mismatch" in detail:
             return TlsFailed(f"{host}:{port}: the server's certificate is for another name or address ({detail})")
         return TlsFailed(f"{host}:{port}: {FAKE_SERVER} ({detail})")

@@ -38,25 +38,19 @@ class ClassroomCAError(Exception):
 
 @dataclass(frozen=True)
 class TlsFiles:
-    """Where a classroom CA keeps its files (all PEM)."""
+    """Where a classroom CA keeps its files, all PEM: `TlsFiles.at(folder)`."""
 
     folder: Path
+    ca_cert: Path  # what every client pins
+    ca_key: Path  # never leaves the folder: whoever holds it makes servers every client believes
+    server_cert: Path
+    server_key: Path
 
-    @property
-    def ca_cert(self) -> Path:
-        return self.folder / CA_CERT
-
-    @property
-    def ca_key(self) -> Path:
-        return self.folder / CA_KEY
-
-    @property
-    def server_cert(self) -> Path:
-        return self.folder / SERVER_CERT
-
-    @property
-    def server_key(self) -> Path:
-        return self.folder / SERVER_KEY
+    @classmethod
+    def at(cls, folder: str | Path) -> "TlsFiles":
+        """Return the files of the CA in `folder` (whether they exist yet or not)."""
+        where = Path(folder).expanduser()
+        return cls(where, where / CA_CERT, where / CA_KEY, where / SERVER_CERT, where / SERVER_KEY)
 
 
 def default_folder() -> Path:
@@ -66,16 +60,27 @@ def default_folder() -> Path:
 
 def classroom_ca(folder: str | Path) -> TlsFiles:
     """Return the classroom CA in `folder`, making the CA on first use and a fresh server certificate when due."""
-    files = TlsFiles(Path(folder).expanduser())
+    files = TlsFiles.at(folder)
     files.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(files.folder, 0o700)  # mkdir's mode is masked by the umask, and an existing folder keeps its own
     if not files.ca_cert.is_file() or not files.ca_key.is_file():
         key = ec.generate_private_key(ec.SECP256R1())
         write_private(files.ca_key, private_pem(key))
         write_private(files.ca_cert, self_signed_ca(key).public_bytes(serialization.Encoding.PEM))
+    check_ca_in_date(files)
     if server_certificate_due(files):
         issue_server_certificate(files)
     return files
+
+
+def check_ca_in_date(files: TlsFiles) -> None:
+    """Raise ClassroomCAError if the CA ends within a day: a new CA means new pins, so a person decides."""
+    ends = x509.load_pem_x509_certificate(files.ca_cert.read_bytes()).not_valid_after_utc
+    if ends < datetime.datetime.now(datetime.UTC) + RENEW_BEFORE:
+        raise ClassroomCAError(
+            f"the classroom CA in {files.folder} ends {ends:%Y-%m-%d}: remove the folder to make a new one,"
+            " and give every client the new classroom-ca.pem"
+        )
 
 
 def self_signed_ca(key: ec.EllipticCurvePrivateKey, days: int = CA_DAYS) -> x509.Certificate:
@@ -110,11 +115,9 @@ def certificate_builder(
     """Start a certificate: who it names, who signs it, its key, a random serial, valid from a minute ago."""
     now = datetime.datetime.now(datetime.UTC)
     builder = x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
-    builder = builder.serial_number(x509.random_serial_number())
+    builder = builder.serial_number(x509.random_serial_number()).not_valid_after(now + datetime.timedelta(days=days))
     # a minute back: a client whose clock is a little behind still accepts a certificate made just now
-    return builder.not_valid_before(now - datetime.timedelta(minutes=1)).not_valid_after(
-        now + datetime.timedelta(days=days)
-    )
+    return builder.not_valid_before(now - datetime.timedelta(minutes=1))
 
 
 def issue_server_certificate(files: TlsFiles) -> None:

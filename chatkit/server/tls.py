@@ -43,14 +43,16 @@ def shake_hands(sock: ssl.SSLSocket, seconds: float = HANDSHAKE_SECONDS) -> bool
             tell_plain_client(sock)
             return False
         sock.do_handshake()
-    except (OSError, ValueError):  # a time-out, a failed handshake, a peer that left: only this member is lost
+    except OSError:  # a time-out, a failed handshake, a peer that left: only this member is lost
         return False
     sock.settimeout(None)
     return True
 
 
 def tell_plain_client(sock: ssl.SSLSocket) -> None:
-    """Send one plain error line (outside TLS, which this client does not speak), then stop reading from it."""
+    """Take the plain line that came, answer with one plain error line (outside TLS), and say nothing more."""
     with contextlib.suppress(OSError):
+        # taken first: closing a socket with unread bytes resets the connection, and the answer would be lost
+        socket.socket.recv(sock, protocol.MAX_LINE_BYTES)
         socket.socket.sendall(sock, protocol.encode(protocol.error("wrong_mode", NEEDS_TLS)))
         socket.socket.shutdown(sock, socket.SHUT_WR)
