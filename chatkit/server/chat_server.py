@@ -207,10 +207,14 @@ class ChatServer:
             except OSError:
                 return
             tune_connection(sock)
-            if self.tls is not None:
-                sock = wrap_accepted(self.tls, sock)  # no traffic yet: the member's thread does the handshake
-            member = Member(sock, f"{peer[0]}:{peer[1]}", self.limits)
+            if (connection := self._wrapped(sock)) is None:
+                continue  # they left before we could wrap it for TLS
+            member = Member(connection, f"{peer[0]}:{peer[1]}", self.limits)
             self._crew.serve(member, partial(self._converse, hub), f"chatkit-member-{peer[1]}")
+
+    def _wrapped(self, sock: socket.socket) -> socket.socket | None:
+        """Return the socket, wrapped for TLS if the server speaks it (the member's thread shakes hands later)."""
+        return sock if self.tls is None else wrap_accepted(self.tls, sock)
 
     def _converse(self, hub: Hub, member: Member) -> None:
         """Finish the TLS handshake first, if any (a member who fails it only leaves), then converse."""

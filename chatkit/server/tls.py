@@ -30,9 +30,16 @@ def server_context(cert: str | Path, key: str | Path) -> ssl.SSLContext:
     return context
 
 
-def wrap_accepted(context: ssl.SSLContext, sock: socket.socket) -> ssl.SSLSocket:
-    """Wrap an accepted socket for TLS without starting the handshake (nothing is read or written yet)."""
-    return context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+def wrap_accepted(context: ssl.SSLContext, sock: socket.socket) -> ssl.SSLSocket | None:
+    """Wrap an accepted socket for TLS without starting the handshake (nothing is read or written yet).
+
+    Return None, with the socket closed, if it cannot be wrapped (the peer is gone already).
+    """
+    try:
+        return context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+    except OSError:
+        sock.close()
+        return None
 
 
 def shake_hands(sock: ssl.SSLSocket, seconds: float = HANDSHAKE_SECONDS) -> bool:
