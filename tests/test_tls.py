@@ -27,7 +27,7 @@ from chatkit.crypto.classroom_ca import (
     self_signed_ca,
     write_private,
 )
-from chatkit.lab import Stage
+from chatkit.lab import TO_SERVER, Captured, Stage
 from chatkit.lab.tls_records import APPLICATION_DATA, HEADER_BYTES
 from chatkit.server import ChatServer
 from chatkit.server.tls import NEEDS_TLS, server_context
@@ -135,6 +135,22 @@ def test_the_relay_sees_only_tls_records_no_plaintext(tls_stage: Stage) -> None:
         assert plaintext.encode() not in seen, f"{plaintext!r} crossed the network in the clear"
     assert all(len(c.line) >= HEADER_BYTES and c.line[0] in (20, 21, 22, 23) for c in relay.captured)
     assert sum(c.line[0] == APPLICATION_DATA for c in relay.captured) >= 4
+
+
+def test_a_changed_record_ends_the_connection_and_changes_nothing(tls_stage: Stage) -> None:
+    relay = tls_stage.relay()
+    bob, carol = tls_stage.client("bob", via=relay), tls_stage.client("carol", via=relay)
+
+    def flip_one_bit(seen: Captured) -> bytes:
+        if seen.direction == TO_SERVER and seen.line[0] == APPLICATION_DATA:
+            return seen.line[:-1] + bytes([seen.line[-1] ^ 1])
+        return seen.line
+
+    relay.tamper = flip_one_bit
+    carol.send(f"pay carol {secrets.randbelow(1000)}")
+    bob.wait_for_notice("carol left")
+    assert [row for row in tls_stage.server.recent() if row.sender == "carol"] == []
+    assert not [message for message in bob.messages() if message.sender == "carol"]
 
 
 def test_tls_ends_at_the_server_the_classic_server_still_reads_everything(tls_stage: Stage) -> None:
