@@ -1,33 +1,35 @@
-"""Notebook 12, exercises: a red-team replay against a variant without replay checks, and the blue-team fix.
+"""Notebook 17, exercises: tell two behaviours apart from captured traffic, write the test that proves a fix, fix.
 
-Use chatkit.lab.relay (Relay, TO_SERVER) and chatkit.lab.variants (ForgetfulServer).
+Use chatkit.lab.hostile (malicious), chatkit.client.events (Problem) and chatkit.client.freshness.
 """
 
-from chatkit.lab.relay import TO_SERVER, Relay  # noqa: F401 (your solution uses them)
-from chatkit.lab.variants import ForgetfulServer
-from chatkit.protocol import Refused
+import base64  # noqa: F401 (your solution uses it)
+
+from chatkit.client.events import Problem
+from chatkit.client.freshness import Verdict, arrival_warnings  # noqa: F401 (your solution uses them)
+from chatkit.lab.flaws import SilentGap
+from chatkit.lab.hostile import malicious  # noqa: F401 (your solution uses it)
+from chatkit.lab.variants import CapstoneStage
+from chatkit.protocol import Frame
+from chatkit.server.member import Member  # noqa: F401 (your solution uses it)
+
+TAG_BYTES = 16  # what AES-GCM adds to every ciphertext
+BUCKET_BYTES = 32  # what the kit's padding rounds a text up to
 
 
-def replay_last_say(relay: Relay) -> int:
-    """Send the last 'say' line the relay carried to the server once more, on the same connection; return its number."""
+def leaks_lengths(says: list[Frame]) -> bool:
+    """Return True if captured 'say' frames give text lengths away (no padding), False if each fills whole buckets."""
     raise NotImplementedError("your code here: replace this line")
 
 
-def is_fresh(last: dict[tuple[str, str], int], room: str, sender: str, counter: int) -> bool:
-    """Return True (and remember the counter) if it is larger than the last one of this sender in this room."""
+def gap_reported(stage: CapstoneStage) -> bool:
+    """On `stage`, let the server drop alice's second message to bob; return True if bob is told one is missing."""
     raise NotImplementedError("your code here: replace this line")
 
 
-class PatchedServer(ForgetfulServer):
-    """The weak server with your check plugged in: the blue team's fix."""
+class PatchedCodec(SilentGap):
+    """The variant's client with the gap warning put back: the blue team's fix."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: dict[tuple[str, str], int] = {}
-
-    def _check_fresh(self, room: str, sender: str, counter: int) -> None:
-        """Refuse a counter your is_fresh calls stale."""
-        with self._lock:  # many member threads check at once
-            fresh = is_fresh(self.seen, room, sender, counter)
-        if not fresh:
-            raise Refused("replay", f"replay rejected: counter {counter} already used")
+    def arrival_warnings(self, sender: str, verdict: Verdict) -> tuple[Problem, ...]:
+        """Warn of skipped numbers (a gap) and of a message that came after later ones."""
+        raise NotImplementedError("your code here: replace this line")

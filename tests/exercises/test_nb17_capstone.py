@@ -1,4 +1,4 @@
-"""Checks for notebook 12's exercises against live variant stages (random passphrase and texts each run)."""
+"""Checks for notebook 17's exercises against live capstone stages (random seed, texts and lengths each run)."""
 
 import secrets
 from collections.abc import Callable, Iterator
@@ -6,85 +6,81 @@ from types import ModuleType
 
 import pytest
 
-from chatkit.client import ChatClient
-from chatkit.client.events import ChatMessage, Problem
-from chatkit.lab.variants import VariantStage
+from chatkit import protocol
+from chatkit.client.events import Problem
+from chatkit.lab.hostile import malicious
+from chatkit.lab.relay import TO_SERVER
+from chatkit.lab.variants import CapstoneStage, ticket_for
+from chatkit.server.member import Member
 
 Load = Callable[[str], ModuleType]
+Make = Callable[..., CapstoneStage]
 FAST = 1_000  # PBKDF2 iterations for the test clients (the kit's default is 600,000)
 
 
 @pytest.fixture
-def variant() -> Iterator[Callable[..., VariantStage]]:
-    stages: list[VariantStage] = []
+def stages() -> Iterator[Make]:
+    started: list[CapstoneStage] = []
 
-    def make(name: str, **options: object) -> VariantStage:
-        stages.append(VariantStage(name, iterations=FAST, **options))  # type: ignore[arg-type]
-        return stages[-1]
+    def make(variant: str, fixed: bool = False) -> CapstoneStage:
+        ticket = ticket_for(secrets.token_hex(8), "team-01", variant)
+        started.append(CapstoneStage(ticket, fixed=fixed, iterations=FAST))
+        return started[-1]
 
     yield make
-    for stage in stages:
+    for stage in started:
         stage.stop()
-        for relay in stage.relays:  # Relay.stop only shuts its sockets down (reported): close them here
+        for relay in stage.relays:  # Relay.stop only shuts its sockets down: close them here
             for pipe in relay.pipes.values():
                 pipe.client.close()
                 pipe.server.close()
 
 
-def copies(person: ChatClient, text: str) -> int:
-    return sum(message.text == text for message in person.messages())
-
-
-def replay_scene(stage: VariantStage, ex: ModuleType) -> tuple[ChatClient, ChatClient, str]:
-    """Alice (through a relay) says a secret to Bob; the exercise replays it; Alice then says 'over'."""
+def captured_says(stage: CapstoneStage) -> list[protocol.Frame]:
+    """Alice says six texts of random lengths (never a whole bucket) through a relay; return the 'say' frames."""
     relay = stage.relay()
     alice, bob = stage.client("alice", via=relay), stage.client("bob")
-    secret = f"transfer {secrets.randbelow(10_000)} euros"
-    alice.send(secret)
-    bob.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == secret, timeout=5)
-    assert ex.replay_last_say(relay) == relay.lines(containing='"say"')[-1].connection
-    return alice, bob, secret
+    lengths = [secrets.choice([*range(1, 31), *range(33, 63)]) for _ in range(6)]
+    for length in lengths:
+        alice.send("x" * length)
+    bob.wait_for_message("x" * lengths[-1])
+    return [protocol.decode(c.line) for c in relay.lines(TO_SERVER, containing='"say"')]
 
 
-def finish(alice: ChatClient, bob: ChatClient) -> None:
-    """Send a last message and wait for it: anything relayed before it has reached Bob."""
-    alice.send("over")
-    bob.wait_for(lambda e: isinstance(e, ChatMessage) and e.text == "over")
-
-
-def test_replay_goes_through_on_the_weak_variant(exercise: Load, variant: Callable[..., VariantStage]) -> None:
-    ex = exercise("nb12_capstone")
-    alice, bob, secret = replay_scene(variant("no-replay-check"), ex)
-    finish(alice, bob)
-    assert copies(bob, secret) == 2, "the replayed message should reach Bob a second time"
-
-
-def test_replay_is_refused_when_hardened(exercise: Load, variant: Callable[..., VariantStage]) -> None:
-    ex = exercise("nb12_capstone")
-    alice, bob, secret = replay_scene(variant("no-replay-check", hardened=True), ex)
-    alice.wait_for(lambda e: isinstance(e, Problem) and e.code == "replay")
-    finish(alice, bob)
-    assert copies(bob, secret) == 1
-
-
-def test_is_fresh_rules(exercise: Load) -> None:
-    ex = exercise("nb12_capstone")
-    last: dict[tuple[str, str], int] = {}
-    start = secrets.randbelow(10**9)
-    assert ex.is_fresh(last, "r", "alice", start) is True
-    assert ex.is_fresh(last, "r", "alice", start) is False, "the same counter again is a replay"
-    assert ex.is_fresh(last, "r", "alice", start - 1) is False, "an older counter is a replay"
-    assert ex.is_fresh(last, "r", "bob", start) is True, "each sender has a counter of their own"
-    assert ex.is_fresh(last, "other", "alice", start) is True, "and each room"
-    assert ex.is_fresh(last, "r", "alice", start + 5) is True
+def test_the_detector_tells_padded_from_unpadded_traffic(exercise: Load, stages: Make) -> None:
+    ex = exercise("nb17_capstone")
+    order = secrets.choice([(False, True), (True, False)])  # which stage comes first is random
+    for fixed in order:
+        says = captured_says(stages("unpadded", fixed=fixed))
+        assert ex.leaks_lengths(says) is (not fixed), "the unpadded stage leaks lengths; the fixed one pads them"
 
 
 @pytest.mark.points(2)
-def test_patched_server_stops_the_replay(exercise: Load, variant: Callable[..., VariantStage]) -> None:
-    ex = exercise("nb12_capstone")
-    stage = variant("no-replay-check")
-    stage.server.rules = ex.PatchedServer()
-    alice, bob, secret = replay_scene(stage, ex)
-    alice.wait_for(lambda e: isinstance(e, Problem) and e.code == "replay")
-    finish(alice, bob)
-    assert copies(bob, secret) == 1
+def test_the_gap_test_fails_on_the_variant_and_passes_on_the_fix(exercise: Load, stages: Make) -> None:
+    ex = exercise("nb17_capstone")
+    assert ex.gap_reported(stages("silent-gap")) is False, "the variant does not report a dropped message"
+    assert ex.gap_reported(stages("silent-gap", fixed=True)) is True, "the fixed stage reports it"
+
+
+def warned_of_a_drop(stage: CapstoneStage) -> bool:
+    """The check's own scene: the server drops one of alice's messages (a random one) to bob; is bob warned?"""
+    alice, bob = stage.client("alice"), stage.client("bob")
+    dropped = secrets.randbelow(3) + 1
+
+    def drop(frame: protocol.Frame, member: Member) -> protocol.Frame | None:
+        return None if member.name == "bob" and frame.get("counter") == dropped else frame
+
+    with malicious(stage, drop):
+        for number in range(1, 5):
+            alice.send(f"number {number}")
+        bob.wait_for_message("number 4")
+    alice.send("over")
+    bob.wait_for_message("over")
+    return any(isinstance(event, Problem) and event.code == "gap" for event in list(bob.history))
+
+
+def test_the_patched_codec_reports_the_gap(exercise: Load, stages: Make) -> None:
+    ex = exercise("nb17_capstone")
+    stage = stages("silent-gap")
+    stage.codec = ex.PatchedCodec  # every client the stage connects from now on uses the team's fix
+    assert warned_of_a_drop(stage), "with the patch, bob should be told a message is missing"
