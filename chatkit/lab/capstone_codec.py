@@ -93,9 +93,12 @@ class CapstoneCodec(SealedCodec):
 
 
 class MemoryMarks(KeyStore):
-    """A key store whose marks live in a dict: what is seen is forgotten when the client closes."""
+    """A key store whose marks live in a dict: what is seen is forgotten when the client closes.
 
-    def __init__(self) -> None:
+    It keeps only what `Marks` asks a key store for (marks and missing numbers); no identity key, no pins, no file.
+    """
+
+    def __init__(self) -> None:  # no folder: nothing here is ever written
         self.seen: dict[tuple[str, str], int] = {}
         self.skipped: dict[tuple[str, str], list[int]] = {}
 

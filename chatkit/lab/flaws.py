@@ -6,6 +6,8 @@ each is the step it overrides, put back (the method of the class it inherits fro
 team runs which is kept in the instructor's map (variants.class_map), never printed in a student's notebook.
 """
 
+from typing import Any
+
 from chatkit.client.events import Problem
 from chatkit.client.freshness import Marks, Verdict
 from chatkit.lab.capstone_codec import CapstoneCodec, MemoryMarks
@@ -77,10 +79,12 @@ class ForgetsReplays(CapstoneCodec):
 class MarksInMemory(CapstoneCodec):
     """The marks of what was seen live in memory: a reader who restarts accepts every old message again."""
 
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self.session_marks = MemoryMarks()  # one per client: a new client (a restart) starts with none
+
     def marks(self, name: str) -> Marks:
         """Return marks kept for this session only."""
-        if not hasattr(self, "session_marks"):
-            self.session_marks = MemoryMarks()
         return Marks(self.session_marks)
 
 

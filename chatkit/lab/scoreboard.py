@@ -36,39 +36,28 @@ class Scoreboard:
 
     def table(self) -> str:
         """Return the board as aligned text: rank, team, a column per criterion, rules broken, points."""
-        width = max([len("team"), *(len(row.team) for row in self.rows)])
-        head = ["rank", "team".ljust(width), *(each.key for each in RUBRIC), "rules", f"points/{most_points()}"]
-        lines = ["  ".join(head)]
-        for rank, row in enumerate(self.rows, start=1):
-            cells = [str(mark).rjust(len(each.key)) for mark, each in zip(row.marks, RUBRIC, strict=True)]
-            lines.append(
-                "  ".join(
-                    [
-                        str(rank).rjust(4),
-                        row.team.ljust(width),
-                        *cells,
-                        str(row.rules_broken).rjust(5),
-                        str(row.points).rjust(len(head[-1])),
-                    ]
-                )
-            )
-        return "\n".join(lines)
+        rows = [headings(), *(cells(rank, row) for rank, row in enumerate(self.rows, start=1))]
+        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+        return "\n".join("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
 
     def html(self) -> str:
-        """Return the board as an HTML table (team names escaped)."""
-        head = "".join(
-            f"<th>{html.escape(h)}</th>" for h in ["rank", "team", *(c.key for c in RUBRIC), "rules", "points"]
-        )
+        """Return the board as an HTML table (every cell escaped: team names come from a roster)."""
+        head = "".join(f"<th>{html.escape(cell)}</th>" for cell in headings())
         body = "".join(
-            "<tr>"
-            + "".join(
-                f"<td>{html.escape(str(cell))}</td>"
-                for cell in [rank, row.team, *row.marks, row.rules_broken, row.points]
-            )
-            + "</tr>"
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells(rank, row)) + "</tr>"
             for rank, row in enumerate(self.rows, start=1)
         )
         return f'<table class="chatkit-scoreboard"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def headings() -> list[str]:
+    """Return the board's column headings."""
+    return ["rank", "team", *(each.key for each in RUBRIC), "rules broken", f"points (of {most_points()})"]
+
+
+def cells(rank: int, row: Row) -> list[str]:
+    """Return one team's cells, in the order of headings()."""
+    return [str(rank), row.team, *(str(mark) for mark in row.marks), str(row.rules_broken), str(row.points)]
 
 
 def grade_team(team: str, marks: Marks) -> Row:
