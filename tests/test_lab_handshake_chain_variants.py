@@ -1,4 +1,4 @@
-"""The lab modules of notebooks 10-12 on their own: the handshake's checks, the chain's order, the variants' names."""
+"""The lab modules of notebooks 10, 11 and 17 on their own: the handshake's checks, the chain's order, the tickets."""
 
 import json
 import os
