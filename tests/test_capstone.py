@@ -113,6 +113,23 @@ def stage_of(variant: str) -> Stage:
     return CapstoneStage(ticket_for("blind", variant, "silent-gap" if fixed else variant), fixed=fixed, iterations=FAST)
 
 
+def test_the_comparison_sees_the_weakness_once_it_is_exercised() -> None:
+    # The same comparison, with one more step that exercises the look-alike variant's weakness: now Bob's events differ.
+    seen: dict[str, list[str]] = {}
+    for variant in ("unflagged-look-alike", "kit"):
+        with stage_of(variant) as stage:
+            saw = conversation(stage)
+            bob = next(client for client in stage.clients if client.name == "bob")
+            stage.client("aIice").send("new laptop")
+            bob.wait_for_message("new laptop")
+            bob.send("ok")  # its echo comes after every warning the message before it led to
+            bob.wait_for_message("ok", own=True)
+            seen[variant] = [*saw["bob"], *events(bob)]
+    assert seen["unflagged-look-alike"] != seen["kit"]
+    assert any("look_alike" in event for event in seen["kit"])
+    assert not any("look_alike" in event for event in seen["unflagged-look-alike"])
+
+
 def roster(size: int) -> list[str]:
     return [f"student{number:03d}" for number in range(size)]
 
