@@ -9,6 +9,7 @@ import base64
 import os
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -16,11 +17,13 @@ from chatkit import protocol
 from chatkit.client import ChatClient
 from chatkit.client.events import Problem
 from chatkit.crypto import labels, lengths, sealed, signing
+from chatkit.lab.capstone_codec import CapstoneCodec
 from chatkit.lab.hostile import malicious, release
 from chatkit.lab.relay import TO_SERVER, Relay
 from chatkit.lab.variants import VARIANTS, CapstoneStage, ticket_for
 from chatkit.protocol import Frame, b64, header_bytes
 from chatkit.server.member import Member
+from chatkit.server.sealed import SealedRules
 
 FAST = 1_000  # PBKDF2 iterations for the test clients (the kit's default is 600,000)
 Make = Callable[..., CapstoneStage]
@@ -267,3 +270,18 @@ def test_the_reference_attack_shows_the_weakness(stages: Make, variant: str) -> 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_the_reference_fix_defeats_the_attack(stages: Make, variant: str) -> None:
     assert not ATTACKS[variant](stages(variant, fixed=True)), f"{variant}: the fix should stop the attack"
+
+
+def put_back(flaw: type[Any], honest: type[Any]) -> type[Any]:
+    """Return a round-2 style patch: a subclass of the flaw with each step it overrides taken from the honest class."""
+    overridden = [name for name, value in vars(flaw).items() if callable(value) and name != "__init__"]
+    steps = {name: getattr(honest, name) for name in overridden}
+    return type(f"Patched{flaw.__name__}", (flaw,), steps)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_a_patch_that_puts_the_one_step_back_defeats_the_attack(stages: Make, variant: str) -> None:
+    stage, spec = stages(variant, fixed=False), VARIANTS[variant]
+    stage.codec = put_back(spec.codec, CapstoneCodec)
+    stage.server.rules = put_back(spec.rules, SealedRules)()
+    assert not ATTACKS[variant](stage), f"{variant}: a subclass with the step put back should stop the attack"
