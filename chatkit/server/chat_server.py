@@ -81,7 +81,7 @@ class ChatServer:
 
     @property
     def rules(self) -> Rules:
-        """What the mode decides; notebook 12 swaps in weakened or patched rules (they take effect at once)."""
+        """What the mode decides; notebook 17 swaps in weakened or patched rules (they take effect at once)."""
         return self._rules
 
     @rules.setter
