@@ -82,7 +82,12 @@ def wire(relay: Relay) -> list[str]:
 
 
 def events(person: ChatClient) -> list[str]:
-    return [normalised_event(event) for event in list(person.history)]
+    # A sent line is recorded after it left, so its echo may be recorded first: compare what was sent, in order,
+    # apart from everything received, in order (each stream's own order is fixed; only their interleaving is not).
+    history = list(person.history)
+    sent = [event for event in history if getattr(event, "direction", None) == "sent"]
+    received = [event for event in history if getattr(event, "direction", None) != "sent"]
+    return [normalised_event(event) for event in received + sent]
 
 
 def shape(text: str) -> str:
