@@ -14,9 +14,14 @@ version of GCM", 2006; H. Böck, A. Zauner, S. Devlin, J. Somorovsky, P. Jovanov
 Adversaries", USENIX WOOT 2016, found it on real HTTPS servers). H is the same for every nonce of a key, so a second
 pair of messages (or a third message under the same nonce) leaves H as the one common root. With H and one tag, the
 mask of that nonce follows, and a tag for any ciphertext and associated data under that nonce: a forgery.
+
+The same algebra shows that a GCM tag does not commit to its key: knowing two keys, one linear equation gives a
+ciphertext block whose tag is right under both (`block_for_two_keys`), which is why the room check is a MAC.
 """
 
 from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from chatkit.lab import gf128
 
@@ -83,3 +88,25 @@ def tag_mask(h: int, message: SealedBlob) -> int:
 def forged_tag(h: int, mask: int, associated: bytes, ciphertext: bytes) -> bytes:
     """Return the tag GCM would give this ciphertext and associated data under the nonce whose mask is given."""
     return (mask ^ ghash(h, associated, ciphertext)).to_bytes(BLOCK_BYTES, "big")
+
+
+def key_and_mask(key: bytes, nonce: bytes) -> tuple[int, int]:
+    """Return (H, AES_K(J0)) for a key and a 96-bit nonce, with cryptography's AES: what only a key holder knows."""
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    h = encryptor.update(bytes(BLOCK_BYTES))
+    mask = encryptor.update(nonce + (1).to_bytes(4, "big")) + encryptor.finalize()
+    return int.from_bytes(h, "big"), int.from_bytes(mask, "big")
+
+
+def block_for_two_keys(first: tuple[int, int], second: tuple[int, int], associated: bytes) -> bytes:
+    """Return one ciphertext block and a tag that GCM accepts under both keys, given each as (H, mask) of one nonce.
+
+    With one block C, tag = mask + A-terms + C*H^2 + lengths*H: setting the two tags equal leaves one linear
+    equation in C, solved by dividing by H1^2 + H2^2.
+    """
+    (h1, mask1), (h2, mask2) = first, second
+    zero = bytes(BLOCK_BYTES)
+    constant = mask1 ^ mask2 ^ ghash(h1, associated, zero) ^ ghash(h2, associated, zero)
+    weight = gf128.multiply(h1, h1) ^ gf128.multiply(h2, h2)
+    block = gf128.multiply(constant, gf128.inverse(weight)).to_bytes(BLOCK_BYTES, "big")
+    return block + forged_tag(h1, mask1, associated, block)

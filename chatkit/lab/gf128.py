@@ -26,8 +26,8 @@ FIELD_BITS = 128
 SPLIT_ATTEMPTS = 64  # each random split fails with probability about 1/2: 64 failures in a row do not happen
 
 
-class RootFindingError(Exception):
-    """A polynomial had no degree (zero) or would not split in the bounded number of attempts."""
+class RootFindingError(ValueError):
+    """A polynomial was zero or would not split in the bounded number of attempts."""
 
 
 def multiply(x: int, y: int) -> int:
@@ -159,9 +159,11 @@ def divide_exactly(f: Polynomial, g: Polynomial) -> Polynomial:
 
 
 def roots(f: Polynomial) -> list[int]:
-    """Return the distinct roots of a non-constant polynomial in GF(2^128), sorted."""
+    """Return the distinct roots of a non-zero polynomial in GF(2^128), sorted (none for a non-zero constant)."""
     f = trimmed(f)
-    if len(f) < 2:
-        raise RootFindingError("a constant polynomial has no roots to find")
+    if not f:
+        raise RootFindingError("expected a non-zero polynomial, got zero (every element is a root of it)")
+    if len(f) == 1:
+        return []
     linear = product_of_linear_factors(monic(f))
     return sorted(split_roots(linear)) if len(linear) > 1 else []
