@@ -16,7 +16,7 @@ from chatkit.client import ChatClient
 from chatkit.crypto import lengths, room_check, signing
 from chatkit.lab import TO_CLIENT, Relay, Stage, gcm_forbidden, gf128
 from chatkit.lab.gcm_forbidden import SealedBlob
-from chatkit.lab.nonce_bug import NonceBugStage
+from chatkit.lab.nonce_bug import NonceBugStage, say_as_outsider
 from tests.test_attacks_nb05 import SEALED_ITERATIONS, connection_of, solution, wait_problem
 
 PEOPLE = ("alice", "bob", "carol")
@@ -72,6 +72,16 @@ def test_h_forges_a_newcomers_line_that_a_real_client_shows() -> None:
         wanted = f"meet {secrets.randbelow(100)} at the gate"
         deliver(relay, ex.forge(lines, texts[0], wanted, "erin", signing.new_identity()))
         assert dave.wait_for_message(wanted, sender="erin", timeout=5).text == wanted
+
+
+def test_an_outsider_sends_the_forged_line_through_the_kits_server_to_the_whole_room() -> None:
+    ex = solution("nb15_nonces")
+    stage = buggy()
+    with first_lines(stage) as (_, dave, lines, texts):
+        wanted, outsider = f"the code is now {secrets.randbelow(10**4)}", signing.new_identity()
+        say_as_outsider(stage.address, ex.forge(lines, texts[0], wanted, "erin", outsider), outsider)
+        for member in [dave, *stage.clients[1:]]:  # every member, each with the kit's own checks
+            assert member.wait_for_message(wanted, sender="erin", timeout=5).text == wanted
 
 
 def test_the_signature_holds_back_a_forgery_under_a_known_members_name() -> None:

@@ -7,10 +7,12 @@ a reconnect all go out under the nonce 00...01 and the same key. Everything else
     stage = NonceBugStage()             # a sealed server; stage.client(...) gives counting-nonce clients
     alice = stage.client("alice")
 
-`blob_of(frame)` takes a captured sealed line apart into what GCM authenticated (chatkit.lab.gcm_forbidden).
+`blob_of(frame)` takes a captured sealed line apart into what GCM authenticated (chatkit.lab.gcm_forbidden);
+`say_as_outsider` sends a forged line through the kit's own server from a connection that never knew the passphrase.
 """
 
 import base64
+import socket
 import time
 from typing import Any
 
@@ -21,9 +23,11 @@ from chatkit.crypto import labels, lengths, sealed, signing
 from chatkit.lab.gcm_forbidden import SealedBlob
 from chatkit.lab.relay import Relay
 from chatkit.lab.stage import Stage
-from chatkit.protocol import Frame, b64, header_bytes
+from chatkit.protocol import MAX_LINE_BYTES, Frame, b64, decode, encode, header_bytes
 
 TAG_BYTES = 16
+SAY_FIELDS = ("room", "counter", "time", "nonce", "ciphertext", "signature")
+OUTSIDER_SECONDS = 5.0
 
 
 class CountingNonceCodec(SealedCodec):
@@ -69,3 +73,22 @@ def blob_of(frame: Frame) -> SealedBlob:
     header = header_bytes(frame["room"], frame["sender"], frame["counter"], frame["time"])
     raw = base64.b64decode(frame["ciphertext"])
     return SealedBlob(labels.MESSAGE_AD + header, raw[:-TAG_BYTES], raw[-TAG_BYTES:])
+
+
+def say_as_outsider(address: tuple[str, int], line: Frame, identity: signing.Identity) -> None:
+    """Connect as the line's sender with no passphrase, say the line once, and leave (loopback, bounded in time).
+
+    A sealed server holds no key, so it cannot tell a member from an outsider: it checks the line's shape and
+    counter and relays it. Only the readers' checks (the tag, the signature) decide.
+    """
+    public = b64(signing.public_bytes(identity))
+    hello = {"type": "hello", "name": line["sender"], "room": line["room"], "pubkey": public}
+    with socket.create_connection(address, timeout=OUTSIDER_SECONDS) as connection:
+        stream = connection.makefile("rwb")
+        stream.write(encode(hello))
+        stream.flush()
+        while decode(stream.readline(MAX_LINE_BYTES + 1))["type"] != "joined":  # welcome, then joined (or timeout)
+            pass
+        stream.write(encode({"type": "say", **{field: line[field] for field in SAY_FIELDS}}))
+        stream.flush()
+        stream.close()
