@@ -78,8 +78,8 @@ def test_an_outsider_sends_the_forged_line_through_the_kits_server_to_the_whole_
     ex = solution("nb15_nonces")
     stage = buggy()
     with first_lines(stage) as (_, dave, lines, texts):
-        wanted, outsider = f"the code is now {secrets.randbelow(10**4)}", signing.new_identity()
-        say_as_outsider(stage.address, ex.forge(lines, texts[0], wanted, "erin", outsider), outsider)
+        wanted = f"the code is now {secrets.randbelow(10**4)}"
+        say_as_outsider(stage.address, ex.forge(lines, texts[0], wanted, "erin", signing.new_identity()))
         for member in [dave, *stage.clients[1:]]:  # every member, each with the kit's own checks
             assert member.wait_for_message(wanted, sender="erin", timeout=5).text == wanted
 

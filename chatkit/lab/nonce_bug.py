@@ -75,14 +75,13 @@ def blob_of(frame: Frame) -> SealedBlob:
     return SealedBlob(labels.MESSAGE_AD + header, raw[:-TAG_BYTES], raw[-TAG_BYTES:])
 
 
-def say_as_outsider(address: tuple[str, int], line: Frame, identity: signing.Identity) -> None:
-    """Connect as the line's sender with no passphrase, say the line once, and leave (loopback, bounded in time).
+def say_as_outsider(address: tuple[str, int], line: Frame) -> None:
+    """Connect as the line's sender, with its pubkey and no passphrase, say the line once, and leave (bounded in time).
 
     A sealed server holds no key, so it cannot tell a member from an outsider: it checks the line's shape and
     counter and relays it. Only the readers' checks (the tag, the signature) decide.
     """
-    public = b64(signing.public_bytes(identity))
-    hello = {"type": "hello", "name": line["sender"], "room": line["room"], "pubkey": public}
+    hello = {"type": "hello", "name": line["sender"], "room": line["room"], "pubkey": line["pubkey"]}
     with socket.create_connection(address, timeout=OUTSIDER_SECONDS) as connection:
         stream = connection.makefile("rwb")
         stream.write(encode(hello))

@@ -6,15 +6,15 @@ from typing import Any
 
 from chatkit.client.events import ChatMessage
 from chatkit.course.scenes.judging import OneJudgement
-from chatkit.lab import TO_CLIENT, TO_SERVER, Captured
-from chatkit.lab.nonce_bug import NonceBugStage
+from chatkit.lab import TO_CLIENT
+from chatkit.lab.nonce_bug import NonceBugStage, say_as_outsider
 
 WAIT_SECONDS = 5.0
 PEOPLE = ("alice", "bob", "carol")
 
 
 class RepeatedNonceRoom(OneJudgement):
-    """Alice, Bob and Carol each say a random first line (all under nonce 1); Dave reads; the check forges for him."""
+    """Alice, Bob and Carol each say a random first line (all under nonce 1); Dave reads; the check forges a line."""
 
     def __init__(self) -> None:
         self.stage = NonceBugStage()
@@ -32,20 +32,15 @@ class RepeatedNonceRoom(OneJudgement):
         return {"lines": lines, "known": self.texts[0], "wanted": self.wanted}
 
     def answer_deliver(self, line: dict[str, Any]) -> dict[str, Any]:
-        """Hand the forged line to Dave's client as if the server relayed it; return what he reads, from whom."""
+        """Say the forged line through the server from an outsider's connection; return what Dave reads, from whom."""
         self.judge_once()
-        dave = self.dave_connection()
-        self.relay.inject(dave.connection, TO_CLIENT, json.dumps(line).encode())
+        say_as_outsider(self.stage.address, line)
         got = self.dave.inbox.wait_for(self.is_forged_text, WAIT_SECONDS)
         return {"text": got.text, "sender": got.sender} if isinstance(got, ChatMessage) else {}
 
     def is_forged_text(self, event: object) -> bool:
         """Return whether an event is the message Dave reads with the wanted text."""
         return isinstance(event, ChatMessage) and event.text == self.wanted
-
-    def dave_connection(self) -> Captured:
-        """Return the relay's record of Dave's hello (its connection is his)."""
-        return next(seen for seen in self.relay.lines(TO_SERVER, '"hello"') if b'"dave"' in seen.line)
 
     def stop(self) -> None:
         self.stage.stop()
