@@ -8,8 +8,9 @@ multiplying by x is a right shift. Adding two elements is XOR. The field's modul
 (True, True)
 
 A polynomial over the field is a list of elements, lowest degree first: [c0, c1, c2] is c0 + c1*X + c2*X^2.
-`roots` finds the elements where it is zero, with no search over 2^128 values: the roots are the factors of
-degree one, which gcd(f, X^(2^128) - X) collects, and random splits then separate (Cantor and Zassenhaus).
+`roots` finds the elements where it is zero, with no search over 2^128 values: each root r gives a factor X - r
+of degree one; gcd(f, X^(2^128) - X) collects them all, and random splits then separate them (Cantor and
+Zassenhaus).
 
 >>> h = 0x5A5A << 100
 >>> roots(multiply_polynomials([h, ONE], [ONE >> 3, ONE])) == sorted([h, ONE >> 3])  # (X + h)(X + x^3)
