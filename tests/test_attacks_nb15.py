@@ -84,12 +84,15 @@ def test_an_outsider_sends_the_forged_line_through_the_kits_server_to_the_whole_
             assert member.wait_for_message(wanted, sender="erin", timeout=5).text == wanted
 
 
-def test_the_signature_holds_back_a_forgery_under_a_known_members_name() -> None:
+def test_the_signature_holds_back_a_forgery_under_a_known_members_name(monkeypatch: pytest.MonkeyPatch) -> None:
     ex = solution("nb15_nonces")
     with first_lines(buggy()) as (relay, dave, lines, texts):
         wanted = f"send {secrets.randbelow(100)} to mallory"
         deliver(relay, ex.forge(lines, texts[0], wanted, "alice", signing.new_identity()))
-        assert "identity key changed" in wait_problem(dave, "key_changed").text
+        assert "identity key changed" in wait_problem(dave, "key_changed").text  # held back: its tag was right
+        monkeypatch.setattr(ex, "recover_h", lambda captured: secrets.randbits(128))
+        deliver(relay, ex.forge(lines, texts[0], wanted, "alice", signing.new_identity()))
+        wait_problem(dave, "cannot_decrypt")  # a wrong tag under the same name is refused, not held back
         assert wanted not in [message.text for message in dave.messages()]
 
 
