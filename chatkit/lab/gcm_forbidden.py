@@ -21,8 +21,7 @@ ciphertext block whose tag is right under both (`block_for_two_keys`), which is 
 
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
+from chatkit.crypto.gcm_internals import hash_key_and_mask
 from chatkit.lab import gf128
 
 BLOCK_BYTES = 16
@@ -91,10 +90,8 @@ def forged_tag(h: int, mask: int, associated: bytes, ciphertext: bytes) -> bytes
 
 
 def key_and_mask(key: bytes, nonce: bytes) -> tuple[int, int]:
-    """Return (H, AES_K(J0)) for a key and a 96-bit nonce, with cryptography's AES: what only a key holder knows."""
-    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
-    h = encryptor.update(bytes(BLOCK_BYTES))
-    mask = encryptor.update(nonce + (1).to_bytes(4, "big")) + encryptor.finalize()
+    """Return (H, AES_K(J0)) for a key and a 96-bit nonce, as numbers: what only a key holder knows."""
+    h, mask = hash_key_and_mask(key, nonce)
     return int.from_bytes(h, "big"), int.from_bytes(mask, "big")
 
 
