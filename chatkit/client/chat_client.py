@@ -58,7 +58,9 @@ class ChatClient(EventWaits, GroupCalls):
         room_pins: RoomPins | None = None,
     ) -> None:
         self.host, self.port, self.name = host, port, name
-        store = KeyStore.for_person(name, keys) if mode in ("sealed", "ratchet") else None  # its folder: keys, $CHATKIT_KEYS or ~
+        store = (
+            KeyStore.for_person(name, keys) if mode in ("sealed", "ratchet") else None
+        )  # its folder: keys, $CHATKIT_KEYS or ~
         # iterations=None: rooms we create use Argon2id (OWASP); a number asks for cheap PBKDF2 (tests, notebooks).
         # The room parameters we pin live beside our other pins, in the key store (room_pins= to choose otherwise).
         pins = room_pins or RoomPins(f"{host}:{port}", None if store is None else store.folder)

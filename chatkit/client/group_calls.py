@@ -1,9 +1,9 @@
 """What a person does with the group in the ratchet mode: remove a member, update keys, look at and wait for it.
 
-    alice.wait_for_group({"alice", "bob", "carol"})   # the GroupChanged once the signed list is exactly these
-    alice.remove("carol")                             # a signed removal: everyone then replaces their sender key
-    alice.update()                                    # healing: fresh exchanges and fresh sender keys
-    alice.group                                       # the signed GroupState (room, epoch, members, parent)
+alice.wait_for_group({"alice", "bob", "carol"})   # the GroupChanged once the signed list is exactly these
+alice.remove("carol")                             # a signed removal: everyone then replaces their sender key
+alice.update()                                    # healing: fresh exchanges and fresh sender keys
+alice.group                                       # the signed GroupState (room, epoch, members, parent)
 """
 
 import threading
