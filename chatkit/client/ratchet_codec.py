@@ -8,9 +8,9 @@ pairwise sessions in pairwise.py; the group in ratchet_group.py. docs/ratchet-mo
 
 from typing import Any
 
-from chatkit.client.codec import Opened
 from chatkit.client.identities import Identities
 from chatkit.client.keystore import KeyStore
+from chatkit.client.opened import Opened
 from chatkit.client.pairwise import Pairwise
 from chatkit.client.ratchet_group import Group
 from chatkit.client.ratchet_steps import Steps
@@ -130,7 +130,11 @@ class RatchetCodec(Steps):
         self.identities.accept(sender, name)
 
     def snapshot(self) -> dict[str, Any]:
-        """Return every secret a thief who copied this member's memory would hold (notebook 11)."""
+        """Return every secret a thief who copied this member's memory would hold (notebook 11).
+
+        The identity key, the group, our sender chain and every chain others gave us, and our pairwise sessions
+        (the exchanges under way hold their ephemeral keys only for a moment; they are left out).
+        """
         state = self.group.state
         return {
             "name": self.name,
@@ -140,3 +144,17 @@ class RatchetCodec(Steps):
             "sender_keys": self.keys.snapshot(),
             "pairwise": {} if self.pairwise is None else self.pairwise.snapshot(),
         }
+
+    @classmethod
+    def restore(cls, snapshot: dict[str, Any], store: KeyStore) -> "RatchetCodec":
+        """Rebuild a member's codec from its snapshot (the thief of chatkit/lab/thief.py; pins go to `store`)."""
+        name, room = snapshot["name"], snapshot["room"]
+        codec = cls(signing.identity_from_seed(snapshot["identity"]), store)
+        codec.name, codec.group = name, Group(room)
+        if snapshot["group"] is not None:
+            codec.group.state = GroupState(room, *snapshot["group"])
+        codec.keys = SenderKeys.restore(snapshot["sender_keys"])
+        codec.pairwise = Pairwise(codec.identity, name)
+        if snapshot["pairwise"]:
+            codec.pairwise.restore(snapshot["pairwise"])
+        return codec
