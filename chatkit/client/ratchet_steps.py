@@ -225,7 +225,11 @@ class Steps:
         return Reaction(sends=tuple(self._sessions().on_offer(self.group.room, peer, peer_key, body)))
 
     def _answer(self, peer: str, peer_key: bytes, body: dict[str, Any]) -> Reaction:
-        return Reaction(sends=tuple(self._sessions().on_answer(self.group.room, peer, body)))
+        sessions = self._sessions()
+        try:
+            return Reaction(sends=tuple(sessions.on_answer(self.group.room, peer, body)))
+        except Refused as refusal:  # our exchange failed: what waits for it is sent over a fresh one
+            return self.problems(refusal) + Reaction(sends=tuple(sessions.restart(self.group.room, peer, peer_key)))
 
     def _finish(self, peer: str, peer_key: bytes, body: dict[str, Any]) -> Reaction:
         self._sessions().on_finish(peer, body)
