@@ -36,3 +36,23 @@ def test_the_server_stores_only_ciphertext(start_server: StartServer, connect: C
     members[1].wait_for_message("the secret plan")
     rows = server.recent(10)
     assert rows and all("secret plan" not in row.payload for row in rows)
+
+
+def test_the_widgets_show_the_signed_group_and_the_server_panel_its_head(start_server: StartServer) -> None:
+    from chatkit.widgets import ChatWidget, ServerPanel
+
+    server = start_server("ratchet")
+    alice, bob = ChatWidget(server, "alice", ""), ChatWidget(server, "bob", "")
+    panel = ServerPanel(server)
+    try:
+        bob.client.wait_for_group({"alice", "bob"})
+        alice.say("hello bob")
+        bob.client.wait_for_message("hello bob")
+        bob.flush()
+        assert "group, epoch 1 (signed): alice, bob" in bob.members_line.value
+        assert any("hello bob" in row for row in bob.log_rows())
+        panel.refresh()
+        assert "group of general: epoch 1" in panel.text() and "hello bob" not in panel.text()
+    finally:
+        for widget in (alice, bob, panel):
+            widget.close()
