@@ -1,8 +1,11 @@
 """The ratchet mode live on loopback: members make the group, hand out sender keys and chat (docs/ratchet-mode.md)."""
 
+import pytest
+
 from chatkit.client import ChatClient
-from chatkit.server import ChatServer
-from tests.conftest import Connect, StartServer
+from chatkit.protocol import Refused
+from chatkit.server import ChatServer, RatchetRules
+from tests.conftest import Connect, StartServer, eventually
 
 NAMES = ("alice", "bob", "carol")
 
@@ -56,3 +59,59 @@ def test_the_widgets_show_the_signed_group_and_the_server_panel_its_head(start_s
     finally:
         for widget in (alice, bob, panel):
             widget.close()
+
+
+def test_two_members_at_once_make_one_group_and_newcomers_at_once_all_get_in(
+    start_server: StartServer, connect: Connect
+) -> None:
+    import threading
+
+    server = start_server("ratchet")
+
+    def join_at_once(names: tuple[str, ...]) -> list[ChatClient]:
+        clients = [ChatClient(*server.address, name, "", mode="ratchet") for name in names]
+        threads = [threading.Thread(target=client.connect) for client in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        return clients
+
+    first = join_at_once(("alice", "bob"))  # both may send a 'create': the server keeps one, the other is added
+    later = join_at_once(("carol", "dave", "erin"))  # three knocks at once: the adds are ordered one by one
+    everyone = first + later
+    try:
+        for member in everyone:
+            member.wait_for_group({"alice", "bob", "carol", "dave", "erin"}, timeout=20)
+        everyone[-1].send("all of us")
+        for member in everyone:
+            member.wait_for_message("all of us")
+    finally:
+        for member in everyone:
+            member.close()
+
+
+def test_an_empty_room_forgets_its_group_and_the_next_member_makes_a_new_one(
+    start_server: StartServer, connect: Connect
+) -> None:
+    server = start_server("ratchet")
+    alice = connect(server, "alice", "")
+    alice.wait_for_group({"alice"})
+    alice.close()
+    assert eventually(lambda: server.rules.heads() == {}) if isinstance(server.rules, RatchetRules) else False
+    bob = connect(server, "bob", "")
+    assert bob.wait_for_group({"bob"}).epoch == 0, "a new group: the old one lived in its members' memory"
+
+
+def test_safety_numbers_match_and_a_mode_mismatch_is_refused_with_a_sentence(
+    start_server: StartServer, connect: Connect
+) -> None:
+    server, (alice, bob, carol) = chat_of_three(start_server, connect)
+    assert alice.safety_number("bob") == bob.safety_number("alice")
+    sealed = start_server("sealed")
+    with pytest.raises(Refused) as refused:
+        ChatClient(*sealed.address, "dave", "", mode="ratchet").connect()
+    assert refused.value.code == "wrong_mode" and "sealed mode" in str(refused.value)
+    with pytest.raises(Refused) as refused:
+        ChatClient(*server.address, "erin", "pass phrase", mode="sealed", iterations=1000).connect()
+    assert refused.value.code == "wrong_mode" and "ratchet mode" in str(refused.value)
