@@ -2,6 +2,7 @@
 
     stage = Stage("classic")            # a classic server on 127.0.0.1, a free port, a random room password
     alice = stage.client("alice")       # connected, in 'general'
+    Stage("ratchet").client("alice")    # ratchet mode: no password; returns once the room's group has added her
     mallory = stage.relay()             # a relay on the network path; stage.client(..., via=mallory) goes through it
     ...
     stage.stop()                        # or: with Stage(...) as stage:
@@ -85,7 +86,16 @@ class Stage:
         options.setdefault("keys", self.keys_of(name))
         client = ChatClient(host, port, name, password or self.password, room, self.mode, **options)
         self.clients.append(client)
-        return client.connect()
+        client.connect()
+        if self.mode == "ratchet":
+            self._wait_until_added(client)
+        return client
+
+    def _wait_until_added(self, newcomer: ChatClient) -> None:
+        """Ratchet mode: wait until the newcomer and the stage's others in its room hold a group that has it."""
+        for client in self.clients:
+            if client.connected and client.room == newcomer.room and (client is newcomer or client.group):
+                client.wait_for_group(including=newcomer.name)
 
     def keys_of(self, name: str) -> Path:
         """Return the folder of a person's key store on this stage (the same person keeps the same keys)."""
