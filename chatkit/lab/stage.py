@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from chatkit.client import ChatClient
+from chatkit.client.ratchet_codec import RatchetCodec
 from chatkit.lab.relay import Relay
 from chatkit.server import ChatServer, Limits
 
@@ -78,13 +79,27 @@ class Stage:
         return self.server.address
 
     def client(
-        self, name: str, *, room: str = "general", password: str | None = None, via: Relay | None = None, **options: Any
+        self,
+        name: str,
+        *,
+        room: str = "general",
+        password: str | None = None,
+        via: Relay | None = None,
+        pq: bool = True,
+        signed: bool = True,
+        **options: Any,
     ) -> ChatClient:
-        """Connect a person (directly, or through a relay) and return the connected client."""
+        """Connect a person (directly, or through a relay) and return the connected client.
+
+        Ratchet mode only: `pq=False` (X25519 alone) and `signed=False` (no signatures, no key confirmation) weaken
+        the person's pairwise exchanges, for notebooks 10 and 13; a weakened side and a full one refuse each other.
+        """
         host, port = via.address if via else self.address
         options.setdefault("iterations", self.iterations)
         options.setdefault("keys", self.keys_of(name))
         client = ChatClient(host, port, name, password or self.password, room, self.mode, **options)
+        if isinstance(client.codec, RatchetCodec):
+            client.codec.pq, client.codec.signed = pq, signed
         self.clients.append(client)
         client.connect()
         if self.mode == "ratchet":
