@@ -6,7 +6,8 @@ sockets made in listener.py) starts a conversation per member (conversation.py: 
 chatkit/framing.py cuts the bytes into lines). Conversations talk only to the hub (hub.py), which owns the rooms
 (rooms.py), the log, the mode's rules (rules.py: classic.py, sealed.py and ratchet.py, the one place the modes
 differ; the ratchet mode's group changes and lines for one member are routed by the hub too) and the delivery:
-first the simple form (delivery.py, `DirectDelivery`), then the server's default, the postman (postman.py). A member (member.py) is a small record.
+first the simple form (delivery.py, `DirectDelivery`), then the server's default, the postman (postman.py). A member
+(member.py) is a small record.
 
 A 'say' line's way through the server, from the socket to each member's socket, in 10 functions and 5 files:
 
