@@ -9,10 +9,11 @@ capstone's tests drive this codec and `SealedCodec` through the same conversatio
 import os
 import time
 
-from chatkit.client.codec import Opened, SealedCodec, cannot_decrypt
+from chatkit.client.codec import SealedCodec, cannot_decrypt
 from chatkit.client.events import Problem
 from chatkit.client.freshness import Marks, Verdict, arrival_warnings
 from chatkit.client.keystore import KeyStore
+from chatkit.client.opened import Opened
 from chatkit.crypto import CANNOT_DECRYPT, BadSignature, CannotDecrypt, labels, lengths, sealed, signing
 from chatkit.protocol import Frame, ProtocolError, Refused, b64, header_bytes, unb64
 
