@@ -50,7 +50,7 @@ def first_envelope_opens(exchange: Exchange, recording: Recording, chain_key: by
     plain = sealed.open_sealed(
         key, base64.b64decode(body["nonce"]), base64.b64decode(body["ciphertext"]), ENVELOPE_AD, header
     )
-    return json.loads(plain)["kind"] == "sender_key"
+    return bool(json.loads(plain)["kind"] == "sender_key")
 
 
 def true_chain_key(exchange: Exchange, recording: Recording, oracle: QuantumOracle) -> bytes:
