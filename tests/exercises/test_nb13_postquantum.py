@@ -28,13 +28,17 @@ def record_a_chat(stage: Stage, oracle: QuantumOracle, pq: bool) -> tuple[Record
     """Three members with random names chat through a relay; return the recording and (sender, text) said."""
     relay = stage.relay()
     names = [f"m{secrets.token_hex(3)}" for _ in range(3)]
-    members = []
+    members, said = [], []
     for name in names:
         members.append(member(stage, name, pq=pq, via=relay))
         for joined in members:
             joined.wait_for_group(names[: len(members)])
-    said = [(person.name, secrets.token_hex(secrets.randbelow(20) + 4)) for person in members * 2]
-    for name, text in said:
+        if len(members) == 2:  # before the third joins: the third gets the first's chain at a later index
+            said.append((names[0], secrets.token_hex(8)))
+            members[0].send(said[0][1])
+            members[1].wait_for_message(said[0][1], sender=names[0])
+    said += [(person.name, secrets.token_hex(secrets.randbelow(20) + 4)) for person in members * 2]
+    for name, text in said[1:]:
         next(person for person in members if person.name == name).send(text)
     for name, text in said:
         members[0].wait_for_message(text, sender=name)
