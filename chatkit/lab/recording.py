@@ -60,23 +60,25 @@ class Recording:
     def __init__(self, captured: Iterable[Captured]) -> None:
         self.identity_keys: dict[str, bytes] = {}
         self.directs: list[Direct] = []
-        numbered: dict[int, Frame] = {}  # a message reaches every member: keep it once, by the server's id
-        owners: dict[int, str] = {}  # relay connection -> the name its hello gave
+        self._numbered: dict[int, Frame] = {}  # a message reaches every member: keep it once, by the server's id
+        self._owners: dict[int, str] = {}  # relay connection -> the name its hello gave
         for seen in captured:
-            frame = _frame(seen.line)
-            if seen.direction == TO_SERVER and frame.get("type") == "hello":
-                owners[seen.connection] = frame["name"]
-                self.identity_keys[frame["name"]] = unb64(frame, "pubkey")
-            elif seen.direction == TO_CLIENT and frame.get("type") == "direct" and seen.connection in owners:
-                to = owners[seen.connection]
-                self.directs.append(
-                    Direct(frame["from"], to, frame["room"], frame["kind"], frame["body"], len(seen.line))
-                )
-            elif seen.direction == TO_CLIENT and frame.get("type") == "message":
-                numbered.setdefault(frame["id"], frame)
-        self.messages = [numbered[number] for number in sorted(numbered)]
+            self._file(seen, _frame(seen.line))
+        self.messages = [self._numbered[number] for number in sorted(self._numbered)]
         self.envelopes = [line for line in self.directs if line.kind == "envelope"]
         self.exchanges = self._exchanges()
+
+    def _file(self, seen: Captured, frame: dict[str, Any]) -> None:
+        """Keep what one line tells: a hello names its connection; a pairwise line or a message is kept."""
+        what = (seen.direction, frame.get("type"))
+        if what == (TO_SERVER, "hello"):
+            self._owners[seen.connection] = frame["name"]
+            self.identity_keys[frame["name"]] = unb64(frame, "pubkey")
+        elif what == (TO_CLIENT, "direct") and seen.connection in self._owners:
+            to, size = self._owners[seen.connection], len(seen.line)
+            self.directs.append(Direct(frame["from"], to, frame["room"], frame["kind"], frame["body"], size))
+        elif what == (TO_CLIENT, "message"):
+            self._numbered.setdefault(frame["id"], frame)
 
     def _exchanges(self) -> list[Exchange]:
         """Pair each offer with the answer and the finish of its session (an unanswered offer is left out)."""
