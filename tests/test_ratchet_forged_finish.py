@@ -7,7 +7,7 @@ offers must not pile up exchanges without end.
 
 import pytest
 
-from chatkit.client.pairwise import Pairwise
+from chatkit.client.pairwise import MAX_ANSWERING, Pairwise
 from chatkit.crypto import hybrid, signing
 from chatkit.crypto.errors import HandshakeFailed
 from chatkit.protocol import Refused, b64
@@ -75,13 +75,13 @@ def test_a_forged_offer_for_a_session_under_way_does_not_replace_it(alice_and_bo
 def test_forged_offers_keep_a_bounded_number_of_exchanges_per_peer(alice_and_bob: tuple[Pairwise, Pairwise]) -> None:
     alice, bob = alice_and_bob
     forger = signing.new_identity()
-    for _ in range(4 * 5):
+    for _ in range(MAX_ANSWERING * 5):
         offer = hybrid.Initiator(forger, "alice", "bob", public(bob)).offer()
         bob.on_offer(ROOM, "alice", public(alice), offer)
-    assert len([key for key in bob.answering if key[0] == "alice"]) == 4
+    assert len([key for key in bob.answering if key[0] == "alice"]) == MAX_ANSWERING
     offer = offer_to_bob(alice, bob)  # the genuine one, after the flood, is answered and completes
     [answer] = bob.on_offer(ROOM, "alice", public(alice), offer)
     finish, envelope = alice.on_answer(ROOM, "bob", answer["body"])
     bob.on_finish("alice", finish["body"])
     assert bob.open(ROOM, "alice", envelope["body"]) == {"kind": "sender_key"}
-    assert len(bob.answering) <= 4
+    assert len(bob.answering) <= MAX_ANSWERING
