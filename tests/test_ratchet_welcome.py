@@ -60,7 +60,9 @@ class Room:
     bob: signing.Identity
     state: GroupState
 
-    def add(self, state: GroupState, name: str, key: bytes, by: signing.Identity, signer: str = "alice") -> dict[str, Any]:
+    def add(
+        self, state: GroupState, name: str, key: bytes, by: signing.Identity, signer: str = "alice"
+    ) -> dict[str, Any]:
         return group_state.make_change(by, signer, state, "add", name, key)
 
 
