@@ -21,6 +21,7 @@ from chatkit.protocol import Frame, ProtocolError, Refused, b64
 
 MAX_WAITING = 100  # items kept for a member whose session is not ready yet
 MAX_RESTARTS = 2  # a failed exchange is started again this often (a relay that always swaps keys wins nothing)
+MAX_ANSWERING = 4  # exchanges answered per member and not yet finished (offers are unsigned: anyone can send one)
 Step = TypeVar("Step")  # what one step of an exchange returns
 
 
@@ -68,9 +69,15 @@ class Pairwise:
         return [direct(room, peer, "offer", self.starting[peer].offer())]
 
     def on_offer(self, room: str, peer: str, peer_key: bytes, body: dict[str, Any]) -> list[Frame]:
-        """Answer a member's offer (their session for envelopes to me)."""
+        """Answer a member's offer (their session for envelopes to me), keeping the latest few under way."""
+        session = text_field(body, "session", "offer", ProtocolError)
+        if (peer, session) in self.answering or (peer, session) in self.incoming:  # a forged copy must not replace it
+            raise Refused("handshake_failed", f"an offer came from {peer} for a session already under way: ignored")
         responder = Responder(self.identity, self.name, peer, peer_key, pq=self.pq, signed=self.signed)
         answer = self._exchange(peer, lambda: responder.on_offer(body))
+        under_way = [key for key in self.answering if key[0] == peer]
+        for oldest in under_way[: max(0, len(under_way) - MAX_ANSWERING + 1)]:  # the oldest go first
+            del self.answering[oldest]
         self.answering[(peer, answer["session"])] = responder
         return [direct(room, peer, "answer", answer)]
 
@@ -96,10 +103,12 @@ class Pairwise:
     def on_finish(self, peer: str, body: dict[str, Any]) -> None:
         """Check a member's finish; their session's chain is then ready for their envelopes."""
         session = text_field(body, "session", "finish", ProtocolError)
-        responder = self.answering.pop((peer, session), None)
+        responder = self.answering.get((peer, session))
         if responder is None:
             raise Refused("handshake_failed", f"a finish came from {peer} for an exchange that is not under way")
-        self.incoming[(peer, session)] = ReceivingChain(self._exchange(peer, lambda: responder.on_finish(body)))
+        chain_key = self._exchange(peer, lambda: responder.on_finish(body))  # a forged finish leaves it waiting
+        del self.answering[(peer, session)]
+        self.incoming[(peer, session)] = ReceivingChain(chain_key)
 
     def open(self, room: str, peer: str, body: dict[str, Any]) -> dict[str, Any]:
         """Open a member's envelope with the next keys of their session; raise Refused if it does not open."""

@@ -14,7 +14,7 @@ from chatkit.client.keystore import KeyStore
 from chatkit.client.opened import Opened
 from chatkit.client.pairwise import Pairwise
 from chatkit.client.ratchet_direct import DirectLines
-from chatkit.client.ratchet_group import Group
+from chatkit.client.ratchet_group import Group, announced_head
 from chatkit.client.room_keys import Joining
 from chatkit.client.sender_keys import SenderKeys
 from chatkit.crypto import signing
@@ -58,7 +58,7 @@ class RatchetCodec(DirectLines):
 
     def on_joined(self, joined: Frame, name: str) -> Joining:
         """Start afresh in a room: create its group if it has none, else wait to be added."""
-        self.group, self.keys = Group(joined["room"]), SenderKeys()
+        self.group, self.keys = Group(joined["room"], announced=announced_head(joined)), SenderKeys()
         self.pairwise = Pairwise(self.identities.own(name), name, self.pq, self.signed)
         if "head" in joined:
             return Joining()

@@ -3,7 +3,8 @@
 The exchange (offer, answer, finish) and the envelopes are pairwise.py's; here each is checked against the signed
 group state (whose keys the exchange is signed with) and what it leads to is reported: a new sender key lets the
 messages held for it open. A newcomer has no state until its welcome: lines that come before it wait, and are then
-taken in order.
+taken in order. A welcome is taken only if the newcomer can check nothing wrong with it (see _welcome_refusal);
+what it cannot check (a group of names it never met) is a limit, in docs/security.md.
 """
 
 from collections.abc import Callable
@@ -13,6 +14,9 @@ from chatkit.client.events import Event, Problem
 from chatkit.client.ratchet_group import state_from_welcome
 from chatkit.client.ratchet_steps import Steps
 from chatkit.client.reaction import Reaction
+from chatkit.crypto import group_state
+from chatkit.crypto.errors import BadChange
+from chatkit.crypto.group_state import GroupState
 from chatkit.protocol import Frame, ProtocolError, Refused, b64
 
 
@@ -46,16 +50,46 @@ class DirectLines(Steps):
                 return Reaction()
             return Reaction((Problem("malformed", f"a welcome from {frame['from']}, but we are in the group already"),))
         early = self.group.early
-        parents = [line.get("change", {}).get("parent") for line in early]
+        parents = [line["change"].get("parent") if line["type"] == "change" else None for line in early]
         if b64(state.hash) not in parents:  # what waited is kept for the true welcome
             text = f"the welcome from {frame['from']} is not the state any change we saw was made on: ignored"
             return Reaction((Problem("bad_change", text),))
-        self.group.state, self.group.early = state, []
         later = early[parents.index(b64(state.hash)) :]
+        refusal = self._welcome_refusal(state, later[0]["change"], frame["from"])
+        if refusal is not None:  # what waited is kept for the true welcome
+            return Reaction((refusal,))
+        self.group.state, self.group.early = state, []
         reaction = Reaction(tuple[Event, ...](self._pin(state, list(state.names))))
         for line in later:
             reaction += (self.on_change if line["type"] == "change" else self.on_direct)(line, self.name)
         return reaction
+
+    def _welcome_refusal(self, state: GroupState, change: dict[str, Any], sender: str) -> Problem | None:
+        """Say why a welcome must not be taken, or return None: everything a newcomer can check of its state."""
+        welcome, head = f"the welcome from {sender}", self.group.announced
+        if head is not None and (head[0] > state.epoch or (head[0] == state.epoch and head[1] != b64(state.hash))):
+            return Problem("bad_change", f"{welcome} is not the head the server announced at epoch {head[0]}: ignored")
+        try:  # the add is signed by a member of the welcome's state, and its parent is that state's hash
+            group_state.apply(state, change, self.group.room)
+        except BadChange as error:
+            return Problem("bad_change", f"{welcome} leads to a change that is refused ({error}): ignored")
+        if change["kind"] != "add" or change["name"] != self.name:
+            return Problem("bad_change", f"{welcome} is not the state we were added to: ignored")
+        if change["pubkey"] != b64(self.public):
+            text = f"the group added {self.name} with an identity key that is not yours: someone may pose as you"
+            return Problem("key_changed", f"{text} ({welcome} ignored; ask {change['by']} to compare safety numbers)")
+        return self._pin_refusal(state, welcome)
+
+    def _pin_refusal(self, state: GroupState, welcome: str) -> Problem | None:
+        """Refuse a welcome that gives a member we pinned another key (it may be the server's group, not theirs)."""
+        pins = {name: (key, self.identities.pinned(name, self.name)) for name, key in state.members}
+        changed = {name: key for name, (key, pin) in pins.items() if pin is not None and pin.public != key}
+        changed.pop(self.name, None)
+        if not changed:
+            return None
+        self.identities.offered.update(changed)  # the person may accept the new keys, then join again
+        names = ", ".join(changed)
+        return Problem("key_changed", f"{welcome} gives {names} another key than the one pinned: ignored (/accept)")
 
     def _offer(self, peer: str, peer_key: bytes, body: dict[str, Any]) -> Reaction:
         return Reaction(sends=tuple(self._sessions().on_offer(self.group.room, peer, peer_key, body)))

@@ -25,6 +25,14 @@ def welcome_body(state: GroupState) -> dict[str, Any]:
     return {"epoch": state.epoch, "members": members, "parent": b64(state.parent)}
 
 
+def announced_head(joined: Frame) -> tuple[int, str] | None:
+    """Return the head (epoch, hash) the server announced when we joined, or None if it named none we can read."""
+    head = joined.get("head")
+    if not isinstance(head, dict) or not isinstance(head.get("epoch"), int) or not isinstance(head.get("hash"), str):
+        return None
+    return head["epoch"], head["hash"]
+
+
 def state_from_welcome(room: str, body: dict[str, Any]) -> GroupState:
     """Rebuild the state a welcome describes; raise ProtocolError for a malformed one."""
     members = body.get("members")
@@ -45,6 +53,7 @@ class Group:
     pending: list[Intent] = field(default_factory=list)
     outstanding: tuple[Intent, dict[str, Any]] | None = None  # a change sent, not yet relayed back
     early: list[Frame] = field(default_factory=list)  # changes a newcomer got before its welcome
+    announced: tuple[int, str] | None = None  # the head (epoch, hash) the server named when we joined
 
     def propose(self, kind: str, name: str, pubkey: bytes) -> None:
         """Queue a change to make (a create, add, remove or update)."""

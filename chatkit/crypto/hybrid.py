@@ -192,15 +192,19 @@ class Responder(_Side):
         return answer
 
     def on_finish(self, finish: object) -> bytes:
-        """Check the finish (the initiator's signature and confirmation) and return the chain key."""
-        pending, self._pending = self._pending, None
-        if pending is None:
+        """Check the finish (the initiator's signature and confirmation) and return the chain key.
+
+        A finish that fails leaves the exchange waiting: anyone who saw the session id can send a forged one, and
+        it must not cancel the genuine finish that follows.
+        """
+        if self._pending is None:
             raise HandshakeFailed("message out of order: a finish came, but no answer is waiting for one")
-        keys, record = pending
+        keys, record = self._pending
         fields = message_fields(finish, "finish", HandshakeFailed)
         self._check_session(self._session, session_id(fields, "finish"), "finish")
         if self._signed:
             signature, received = signed_proof(fields, "finish", signed=True)
             self._verify(labels.HYBRID_FINISH_SIGNATURE, record, signature, "finish")
             self._check_confirmation(keys.initiator_confirmation, record, received)
+        self._pending = None  # checked: the keys are handed out once
         return keys.chain
