@@ -70,7 +70,9 @@ def add_and_remove(relay: MemoryRelay, newcomer: str) -> tuple[ChangeCost, Chang
     relay.say(newcomer, "hello, I am new here")
     first = add.seconds + time.perf_counter() - started
     first_member = next(iter(relay.sessions))
-    remove = _counted(relay, "remove", members, lambda: relay.act(first_member, relay.codec(first_member).remove(newcomer)))
+    remove = _counted(
+        relay, "remove", members, lambda: relay.act(first_member, relay.codec(first_member).remove(newcomer))
+    )
     relay.leave(newcomer)
     return ChangeCost(**{**add.row(), "first_message_seconds": round(first, 4)}), remove
 

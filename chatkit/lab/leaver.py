@@ -15,7 +15,9 @@ from chatkit.crypto import labels, lengths, room_params, sealed
 from chatkit.lab.stage import Stage
 
 
-def read_with_passphrase(stage: Stage, passphrase: str, room: str = "general", limit: int = 200) -> list[tuple[str, str]]:
+def read_with_passphrase(
+    stage: Stage, passphrase: str, room: str = "general", limit: int = 200
+) -> list[tuple[str, str]]:
     """Open the room's stored rows (the last `limit`) with a passphrase: return (sender, text) for each."""
     stage.server.log.flush()  # the server writes on its own thread: make sure every row is there
     record = stage.server.log.room(room)

@@ -123,7 +123,7 @@ class MemoryRelay:
 
     def from_member(self, name: str, frame: Frame) -> None:
         """Take one line from a member, as the server does: count it, then order, route or relay it."""
-        kind = frame.get("kind", frame["type"]) if frame["type"] == "direct" else frame["type"]
+        kind = str(frame["kind"] if frame["type"] == "direct" else frame["type"])
         self.sent[kind] += 1
         self.sent_bytes[kind] += len(protocol.encode(frame))
         seat = cast(Member, self.seats[name])  # the rules read only name, room and pubkey
@@ -151,7 +151,10 @@ class MemoryRelay:
             self._post([frame["to"]], direct_line(member, frame))
         elif kind == "say":
             _, fields = self.rules.accept(member, frame)
-            self._post(list(self.seats), {"time": 0.0, **fields, "type": "message", "id": 0, "room": self.room, "sender": member.name})
+            self._post(
+                list(self.seats),
+                {"time": 0.0, **fields, "type": "message", "id": 0, "room": self.room, "sender": member.name},
+            )
 
     def _knock(self, newcomer: Member, others: Iterable[str]) -> None:
         """Tell the others that a newcomer waits to be added."""

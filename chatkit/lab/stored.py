@@ -20,7 +20,14 @@ def stored_lines(stage: Stage, room: str = "general", limit: int = 200) -> list[
     rows = [row for row in stage.server.recent(limit, room) if row.room == room]
     return [
         protocol.encode(
-            {"time": 0.0, **json.loads(row.payload), "type": "message", "id": row.id, "room": row.room, "sender": row.sender}
+            {
+                "time": 0.0,
+                **json.loads(row.payload),
+                "type": "message",
+                "id": row.id,
+                "room": row.room,
+                "sender": row.sender,
+            }
         )
         for row in rows
     ]

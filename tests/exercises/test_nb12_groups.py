@@ -50,7 +50,9 @@ def test_members_from_changes_skips_what_no_member_signed(exercise: Load) -> Non
     state, created = group_state.create(keys[first], first, room)
     added = group_state.make_change(keys[first], first, state, "add", second, signing.public_bytes(keys[second]))
     # The server slips in a change signed by someone who is not a member, naming the right state:
-    forged = group_state.make_change(keys[outsider], first, state, "add", outsider, signing.public_bytes(keys[outsider]))
+    forged = group_state.make_change(
+        keys[outsider], first, state, "add", outsider, signing.public_bytes(keys[outsider])
+    )
     result = exercise("nb12_groups").members_from_changes(room, [created, forged, added])
     assert result == (first, second)
 
