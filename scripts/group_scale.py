@@ -4,9 +4,11 @@
     python scripts/group_scale.py --quick          # 4 and 10 members, a few seconds (tests/test_group_scale.py)
     python scripts/group_scale.py --json           # also one JSON object per row on stdout
     python scripts/group_scale.py --plot FILE.png  # the pairwise fan-out against the TreeKEM model (matplotlib)
+    python scripts/group_scale.py --live 10 100    # also on a live ratchet server (about 2 minutes at 100)
 
 The members are the kit's real client sessions and codecs, with the server's real rules, on the in-memory relay
-(chatkit/lab/memory_relay.py): no sockets, every member's work done one after the other in one thread. Bounded:
+(chatkit/lab/memory_relay.py): no sockets, every member's work done one after the other in one thread. With
+--live, the same changes on a live ratchet server on loopback too (chatkit/lab/live_cost.py). Bounded:
 --max-seconds (default 1800) stops the group's growth. Exit codes: 0 measured, 1 a count was not what the design
 says (a removal from N members must cost (N-1)(N-2) envelopes), 2 the time limit passed.
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # chatkit itself, if not installed
 
 from chatkit.lab.group_cost import ChangeCost, CostError, measure_sizes, tree_removal  # noqa: E402
+from chatkit.lab.live_cost import live_sizes  # noqa: E402
 from chatkit.lab.treekem import pairwise_removal  # noqa: E402
 
 EXIT_OK, EXIT_WRONG_COUNT, EXIT_TOO_SLOW = 0, 1, 2
@@ -34,6 +37,7 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print one JSON object per row")
     parser.add_argument("--plot", type=Path, help="draw the removal cost against the TreeKEM model into this PNG")
     parser.add_argument("--max-seconds", type=float, default=1800.0, help="stop growing the group after this long")
+    parser.add_argument("--live", type=int, nargs="*", default=[], help="also measure these sizes on a live server")
     options = parser.parse_args(argv)
     options.sizes = options.sizes or ([4, 10] if options.quick else [10, 100, 300])
     return options
@@ -78,6 +82,17 @@ def plot(costs: list[ChangeCost], path: Path) -> None:
     figure.savefig(path, dpi=110)
 
 
+def measure_live(sizes: list[int]) -> list[ChangeCost]:
+    """Measure on live servers and print those rows (marked live: no per-member share there)."""
+    costs = []
+    if sizes:
+        print("| live server, loopback |" + " |" * (len(COLUMNS) + 1))
+    for cost in live_sizes(sizes):
+        costs.append(cost)
+        print(table_row(cost), flush=True)
+    return costs
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure, print the table (and JSON rows), draw the plot if asked; return the exit code."""
     options = parse_options(argv)
@@ -92,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     except CostError as error:
         print(f"stopped: {error}", file=sys.stderr)
         return EXIT_TOO_SLOW
+    costs += measure_live(options.live)
     if options.json:
         for cost in costs:
             print(json.dumps(cost.row()))

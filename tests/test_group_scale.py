@@ -20,15 +20,25 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict[str, object]]:
-    command = [sys.executable, str(REPO / "scripts" / "group_scale.py"), "--quick", "--json", "--max-seconds", "120"]
+    command = [
+        sys.executable,
+        str(REPO / "scripts" / "group_scale.py"),
+        "--quick",
+        "--json",
+        "--live",
+        "4",
+        "--max-seconds",
+        "120",
+    ]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
-    assert "| add | 10 |" in result.stdout and "| remove | 10 |" in result.stdout
+    assert "| add | 10 |" in result.stdout and "| remove | 10 |" in result.stdout and "live server" in result.stdout
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
 def test_the_quick_run_measures_an_add_and_a_removal_at_each_size(rows: list[dict[str, object]]) -> None:
-    assert [(row["change"], row["members"]) for row in rows] == [("add", 4), ("remove", 4), ("add", 10), ("remove", 10)]
+    measured = [(row["change"], row["members"]) for row in rows]
+    assert measured == [("add", 4), ("remove", 4), ("add", 10), ("remove", 10), ("add", 4), ("remove", 4)]
 
 
 def test_the_envelopes_and_exchanges_are_the_designs(rows: list[dict[str, object]]) -> None:
@@ -43,10 +53,10 @@ def test_the_envelopes_and_exchanges_are_the_designs(rows: list[dict[str, object
 def test_the_figures_are_sane(rows: list[dict[str, object]]) -> None:
     for row in rows:
         seconds, busiest = float(str(row["seconds"])), float(str(row["busiest_seconds"]))
-        assert 0 < busiest <= seconds < 60
+        assert 0 <= busiest <= seconds < 60 and seconds > 0  # a live server has no per-member share (0)
         assert int(str(row["bytes"])) > 100 * int(str(row["lines"])) > 0  # every line carries keys or ciphertext
-    add = next(row for row in rows if row["change"] == "add" and row["members"] == 10)
-    assert float(str(add["first_message_seconds"])) >= float(str(add["seconds"]))
+    for add in (row for row in rows if row["change"] == "add"):
+        assert float(str(add["first_message_seconds"])) >= float(str(add["seconds"]))
 
 
 def test_the_tree_model_grows_with_log_n_and_pairwise_with_n_squared() -> None:
