@@ -2,8 +2,9 @@
 
 The four calls every codec has (hello_fields, on_joined, seal, open), plus the ratchet mode's own three: a group
 change, a pairwise line, a knock; each returns a Reaction (events, lines to send, held messages to retry). The
-steps after a change (who gets which sender key) are in ratchet_steps.py; sender keys in sender_keys.py; the
-pairwise sessions in pairwise.py; the group in ratchet_group.py. docs/ratchet-mode.md says why each step is there.
+steps after a change or a knock (who gets which sender key) are in ratchet_steps.py, what a pairwise line leads
+to in ratchet_direct.py; sender keys in sender_keys.py; the pairwise sessions in pairwise.py; the group in
+ratchet_group.py. docs/ratchet-mode.md says why each step is there.
 """
 
 from typing import Any
@@ -12,8 +13,8 @@ from chatkit.client.identities import Identities
 from chatkit.client.keystore import KeyStore
 from chatkit.client.opened import Opened
 from chatkit.client.pairwise import Pairwise
+from chatkit.client.ratchet_direct import DirectLines
 from chatkit.client.ratchet_group import Group
-from chatkit.client.ratchet_steps import Steps
 from chatkit.client.room_keys import Joining
 from chatkit.client.sender_keys import SenderKeys
 from chatkit.crypto import signing
@@ -22,7 +23,7 @@ from chatkit.crypto.group_state import GroupState
 from chatkit.protocol import RATCHET_HEADER, Frame, ProtocolError, Refused, b64, require
 
 
-class RatchetCodec(Steps):
+class RatchetCodec(DirectLines):
     """One member's keys in the ratchet mode: identity, group, sender keys, pairwise sessions.
 
     `pq=False` and `signed=False` weaken the pairwise exchange for the lab (notebooks 10 and 13); never by default.
