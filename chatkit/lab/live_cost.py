@@ -68,12 +68,19 @@ class SentCounter:
                 return
 
 
+def counted_client(stage: Stage, name: str, counter: SentCounter) -> ChatClient:
+    """Connect a person to the stage with the counter listening from their first line on."""
+    client = ChatClient(*stage.address, name, "", "general", "ratchet", keys=stage.keys_of(name))
+    counter.watch(client)
+    stage.clients.append(client)  # stopped with the stage
+    return client.connect()
+
+
 def _grown(stage: Stage, size: int, counter: SentCounter) -> dict[str, ChatClient]:
     """Connect size-1 members one after the other, each added before the next comes."""
     people: dict[str, ChatClient] = {}
     for number in range(size - 1):
-        people[f"m{number:03d}"] = stage.client(f"m{number:03d}")
-        counter.watch(people[f"m{number:03d}"])
+        people[f"m{number:03d}"] = counted_client(stage, f"m{number:03d}", counter)
         for person in people.values():
             person.wait_for_group(people, timeout=WAIT)
     return people
@@ -86,8 +93,7 @@ def live_add_and_remove(stage: Stage, size: int) -> tuple[ChangeCost, ChangeCost
     counter.wait_until_quiet()  # the last member's sender keys may still be on their way
     before = counter.mark()
     started = time.perf_counter()
-    people["newcomer"] = newcomer = stage.client("newcomer")
-    counter.watch(newcomer)
+    people["newcomer"] = newcomer = counted_client(stage, "newcomer", counter)
     for person in people.values():
         person.wait_for_group(people, timeout=WAIT)
     seconds = time.perf_counter() - started
