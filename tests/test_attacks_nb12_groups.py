@@ -18,7 +18,7 @@ from chatkit.crypto import group_state, signing
 from chatkit.lab import Stage
 from chatkit.lab.fork import ForkingRules, forked, forking_stage
 from chatkit.lab.leaver import read_with_passphrase
-from chatkit.lab.memory_relay import Seat
+from chatkit.lab.memory_parts import Seat
 from chatkit.lab.stored import stored_lines
 from chatkit.lab.thief import Thief
 from chatkit.protocol import Refused

@@ -86,36 +86,47 @@ def _grown(stage: Stage, size: int, counter: SentCounter) -> dict[str, ChatClien
     return people
 
 
+def everyone_reads(people: Iterable[ChatClient], speaker: ChatClient, text: str) -> None:
+    """Let one person say a line and wait until every one of the people opened it."""
+    speaker.send(text)
+    for person in people:
+        person.wait_for_message(text, timeout=WAIT)
+
+
+def _live_add(stage: Stage, people: dict[str, ChatClient], counter: SentCounter) -> ChangeCost:
+    """Connect a newcomer; time the add until every group has it, and the newcomer's first line until all read it."""
+    before, started = counter.mark(), time.perf_counter()
+    people["newcomer"] = counted_client(stage, "newcomer", counter)
+    for person in people.values():
+        person.wait_for_group(people, timeout=WAIT)
+    seconds = time.perf_counter() - started
+    everyone_reads(people.values(), people["newcomer"], "hello, I am new here")
+    first_message = round(time.perf_counter() - started, 4)
+    counter.wait_until_quiet()  # the other members' sender keys may still be on their way to the newcomer
+    add = counter.since(before, "add", len(people), seconds)  # its lines and bytes include the first line
+    return ChangeCost(**{**add.row(), "first_message_seconds": first_message})
+
+
+def _live_remove(people: dict[str, ChatClient], counter: SentCounter) -> ChangeCost:
+    """Let the first member remove the newcomer; time it until the others' new sender keys have arrived."""
+    before, started = counter.mark(), time.perf_counter()
+    stayed = [person for name, person in people.items() if name != "newcomer"]
+    stayed[0].remove("newcomer")
+    for person in stayed:
+        person.wait_for_group([other.name for other in stayed], timeout=WAIT)
+    everyone_reads(stayed, stayed[-1], "after the removal")  # opened: the last member's new key arrived
+    seconds = time.perf_counter() - started
+    counter.wait_until_quiet()
+    return counter.since(before, "remove", len(people), seconds)  # with the one line said after it
+
+
 def live_add_and_remove(stage: Stage, size: int) -> tuple[ChangeCost, ChangeCost]:
     """Measure an add (and the newcomer's first message) and a removal at `size` members on a live stage."""
     counter = SentCounter()
     people = _grown(stage, size, counter)
     counter.wait_until_quiet()  # the last member's sender keys may still be on their way
-    before = counter.mark()
-    started = time.perf_counter()
-    people["newcomer"] = newcomer = counted_client(stage, "newcomer", counter)
-    for person in people.values():
-        person.wait_for_group(people, timeout=WAIT)
-    seconds = time.perf_counter() - started
-    newcomer.send("hello, I am new here")
-    for person in people.values():
-        person.wait_for_message("hello, I am new here", timeout=WAIT)
-    first_message = round(time.perf_counter() - started, 4)
-    counter.wait_until_quiet()  # the other members' sender keys may still be on their way to the newcomer
-    add = counter.since(before, "add", size, seconds)  # its lines and bytes include the newcomer's first line
-    before, started = counter.mark(), time.perf_counter()
-    first, *_, last = [person for name, person in people.items() if name != "newcomer"]
-    first.remove("newcomer")
-    stayed = [person for name, person in people.items() if name != "newcomer"]
-    for person in stayed:
-        person.wait_for_group([other.name for other in stayed], timeout=WAIT)
-    last.send("after the removal")
-    for person in stayed:
-        person.wait_for_message("after the removal", timeout=WAIT)
-    seconds = time.perf_counter() - started
-    counter.wait_until_quiet()
-    remove = counter.since(before, "remove", size, seconds)  # with the one line said after it
-    return ChangeCost(**{**add.row(), "first_message_seconds": first_message}), remove
+    add = _live_add(stage, people, counter)
+    return add, _live_remove(people, counter)
 
 
 def live_sizes(sizes: Iterable[int]) -> Iterator[ChangeCost]:

@@ -18,14 +18,14 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from chatkit import protocol
-from chatkit.client.keystore import KeyStore, Pin
 from chatkit.client.ratchet_codec import RatchetCodec
 from chatkit.client.reaction import Reaction
 from chatkit.client.session import ClientSession
 from chatkit.crypto import signing
+from chatkit.lab.memory_parts import MemoryKeyStore, Seat
 from chatkit.protocol import Frame, Refused
 from chatkit.server.member import Member
 from chatkit.server.ratchet import RatchetRules, direct_line
@@ -36,27 +36,6 @@ MAX_LINES = 5_000_000  # a bound on one cascade of lines: far above what a chang
 
 class RelayError(Exception):
     """The in-memory relay could not go on (a cascade that does not end, an unknown member)."""
-
-
-class MemoryKeyStore(KeyStore):
-    """A key store whose pins live in memory: a member of a 300-member group pins 299 keys, once each."""
-
-    def __init__(self, folder: Path) -> None:
-        super().__init__(folder)
-        self._pins: dict[str, Any] = {}
-
-    def _read_json(self, filename: str) -> dict[str, Any]:
-        return dict(self._pins) if filename == "pins.json" else {}
-
-    def _save_pin(self, name: str, pin: Pin) -> None:
-        self._pins[name] = {"public": protocol.b64(pin.public), "verified": pin.verified}
-
-
-class Seat:
-    """What the server's rules read of a member: name, room and public key (a Member without its socket)."""
-
-    def __init__(self, name: str, room: str) -> None:
-        self.name, self.room, self.pubkey = name, room, ""
 
 
 class MemoryRelay:
@@ -133,28 +112,41 @@ class MemoryRelay:
             self._post([name], {"type": "error", "code": refusal.code, "text": str(refusal)})
 
     def _serve(self, member: Member, frame: Frame) -> None:
-        """Do what the hub does with a member's line in the ratchet mode."""
-        kind, others = frame["type"], [name for name in self.seats if name != member.name]
-        if kind == "hello":
-            self.rules.check_hello(member, frame)
-            head = self.rules.head(self.room)
-            self._post([member.name], {"type": "welcome", "name": member.name, "mode": "ratchet"})
-            self._post([member.name], {"type": "joined", **self.rules.joined(self._record())})
-            if head is not None:
-                self._knock(member, others)
-        elif kind == "change":
-            self._post(list(self.seats), self.rules.order(member, frame))
-            if frame["change"].get("kind") == "create":
-                for name in others:
-                    self._knock(cast(Member, self.seats[name]), [n for n in self.seats if n != name])
-        elif kind == "direct":
-            self._post([frame["to"]], direct_line(member, frame))
-        elif kind == "say":
-            _, fields = self.rules.accept(member, frame)
-            self._post(
-                list(self.seats),
-                {"time": 0.0, **fields, "type": "message", "id": 0, "room": self.room, "sender": member.name},
-            )
+        """Do what the hub does with a member's line in the ratchet mode (other lines are not used here)."""
+        serve = {"hello": self._hello, "change": self._change, "direct": self._direct, "say": self._say}.get(
+            frame["type"]
+        )
+        if serve is not None:
+            serve(member, frame)
+
+    def _hello(self, member: Member, frame: Frame) -> None:
+        """Greet a newcomer, say whether the room has a group, and knock for them if it has."""
+        self.rules.check_hello(member, frame)
+        head = self.rules.head(self.room)
+        self._post([member.name], {"type": "welcome", "name": member.name, "mode": "ratchet"})
+        self._post([member.name], {"type": "joined", **self.rules.joined(RoomRecord(self.room))})
+        if head is not None:
+            self._knock(member, self._others(member.name))
+
+    def _change(self, member: Member, frame: Frame) -> None:
+        """Order a change and relay it to the room; after a 'create', knock for everyone who waited."""
+        self._post(list(self.seats), self.rules.order(member, frame))
+        if frame["change"].get("kind") == "create":
+            for name in self._others(member.name):
+                self._knock(cast(Member, self.seats[name]), self._others(name))
+
+    def _direct(self, member: Member, frame: Frame) -> None:
+        """Pass a line on to the one member it is for."""
+        self._post([frame["to"]], direct_line(member, frame))
+
+    def _say(self, member: Member, frame: Frame) -> None:
+        """Relay a sealed message to the whole room, the sender too."""
+        _, fields = self.rules.accept(member, frame)
+        message = {"time": 0.0, **fields, "type": "message", "id": 0, "room": self.room, "sender": member.name}
+        self._post(list(self.seats), message)
+
+    def _others(self, name: str) -> list[str]:
+        return [other for other in self.seats if other != name]
 
     def _knock(self, newcomer: Member, others: Iterable[str]) -> None:
         """Tell the others that a newcomer waits to be added."""
@@ -164,10 +156,6 @@ class MemoryRelay:
     def _post(self, names: list[str], frame: Frame) -> None:
         line = protocol.encode(frame)
         self.queue.extend((name, line) for name in names)
-
-    def _record(self) -> RoomRecord:
-        """Return the room's record as the rules' joined() reads it (the ratchet rules read only its name)."""
-        return RoomRecord(self.room)
 
     def _session(self, name: str) -> ClientSession:
         if name not in self.sessions:
