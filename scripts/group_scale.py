@@ -75,7 +75,7 @@ def plot(costs: list[ChangeCost], path: Path) -> None:
     axes.plot([c.members for c in removals], [c.envelopes for c in removals], "o", label="measured (ratchet mode)")
     axes.plot(sizes, [tree_removal(n)[0] for n in sizes], label="TreeKEM model: encryptions of one commit")
     axes.set(xscale="log", yscale="log", xlabel="members in the group", ylabel="encryptions to remove one member")
-    axes.set_title("Removing a member: pairwise fan-out against a TreeKEM-style tree (a model)")
+    axes.set_title("Removing a member: pairwise fan-out and a TreeKEM-style tree (a model)", fontsize=10)
     axes.legend()
     axes.grid(True, which="both", alpha=0.3)
     figure.tight_layout()
@@ -93,12 +93,17 @@ def measure_live(sizes: list[int]) -> list[ChangeCost]:
     return costs
 
 
+def print_header(sizes: list[int]) -> None:
+    """Print where the figures come from, and the table's head."""
+    print(f"# {platform.platform()}, Python {platform.python_version()}, sizes {sizes}", flush=True)
+    print("| " + " | ".join([*COLUMNS, "first message s", "TreeKEM model"]) + " |")
+    print("|" + "---|" * (len(COLUMNS) + 2))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure, print the table (and JSON rows), draw the plot if asked; return the exit code."""
     options = parse_options(argv)
-    print(f"# {platform.platform()}, Python {platform.python_version()}, sizes {options.sizes}", flush=True)
-    print("| " + " | ".join([*COLUMNS, "first message s", "TreeKEM model"]) + " |")
-    print("|" + "---|" * (len(COLUMNS) + 2))
+    print_header(options.sizes)
     costs: list[ChangeCost] = []
     try:
         for cost in measure_sizes(options.sizes, options.max_seconds):
