@@ -42,24 +42,20 @@ class ChangeCost:
         return asdict(self)
 
 
+def _totals(relay: MemoryRelay) -> tuple[int, int, int, int]:
+    """Return what the members sent so far: lines, bytes, envelopes, offers."""
+    return sum(relay.sent.values()), sum(relay.sent_bytes.values()), relay.sent["envelope"], relay.sent["offer"]
+
+
 def _counted(relay: MemoryRelay, change: str, members: int, work: Any) -> ChangeCost:
     """Run `work` on the relay and return what it cost."""
-    lines, sent_bytes, busy = sum(relay.sent.values()), sum(relay.sent_bytes.values()), dict(relay.busy)
-    envelopes, offers = relay.sent["envelope"], relay.sent["offer"]
+    before, busy = _totals(relay), dict(relay.busy)
     started = time.perf_counter()
     work()
     seconds = time.perf_counter() - started
-    shares = [relay.busy[name] - busy.get(name, 0.0) for name in relay.busy]
-    return ChangeCost(
-        change,
-        members,
-        round(seconds, 4),
-        round(max(shares, default=0.0), 4),
-        sum(relay.sent.values()) - lines,
-        sum(relay.sent_bytes.values()) - sent_bytes,
-        relay.sent["envelope"] - envelopes,
-        relay.sent["offer"] - offers,
-    )
+    busiest = max((relay.busy[name] - busy.get(name, 0.0) for name in relay.busy), default=0.0)
+    lines, sent_bytes, envelopes, offers = (now - then for now, then in zip(_totals(relay), before, strict=True))
+    return ChangeCost(change, members, round(seconds, 4), round(busiest, 4), lines, sent_bytes, envelopes, offers)
 
 
 def add_and_remove(relay: MemoryRelay, newcomer: str) -> tuple[ChangeCost, ChangeCost]:

@@ -12,22 +12,16 @@ import json
 
 from chatkit import protocol
 from chatkit.lab.stage import Stage
+from chatkit.storage import StoredMessage
 
 
 def stored_lines(stage: Stage, room: str = "general", limit: int = 200) -> list[bytes]:
     """Return the room's stored messages (the last `limit`) as the 'message' lines the server relayed."""
     stage.server.log.flush()  # the server writes on its own thread: make sure every row is there
-    rows = [row for row in stage.server.recent(limit, room) if row.room == room]
-    return [
-        protocol.encode(
-            {
-                "time": 0.0,
-                **json.loads(row.payload),
-                "type": "message",
-                "id": row.id,
-                "room": row.room,
-                "sender": row.sender,
-            }
-        )
-        for row in rows
-    ]
+    return [as_relayed(row) for row in stage.server.recent(limit, room) if row.room == room]
+
+
+def as_relayed(row: StoredMessage) -> bytes:
+    """Return one stored row as the 'message' line the server made of it (with time 0: it is not stored)."""
+    fields = {"time": 0.0, **json.loads(row.payload), "type": "message", "id": row.id}
+    return protocol.encode({**fields, "room": row.room, "sender": row.sender})
