@@ -1,4 +1,4 @@
-"""The lab modules of notebooks 10-12 on their own: the handshake's checks, the chain's order, the variants' names."""
+"""The lab modules of notebooks 10, 11 and 17 on their own: the handshake's checks, the chain's order, the tickets."""
 
 import json
 import os
@@ -8,7 +8,7 @@ import pytest
 from chatkit.crypto import CannotDecrypt, signing
 from chatkit.lab.chain import Chain, StaticChain, open_with
 from chatkit.lab.handshake import HandshakeRefused, Meeting, Person, check_hello, hello_line, open_line, seal_line
-from chatkit.lab.variants import VARIANTS, VariantStage
+from chatkit.lab.variants import VARIANTS, TicketError, ticket_for, variant_of
 
 
 def test_an_unsigned_hello_is_refused_when_an_identity_is_trusted() -> None:
@@ -55,7 +55,9 @@ def test_the_static_chain_uses_one_key_and_the_ratchet_does_not() -> None:
     assert open_with(key, static.seal("x")) == "x"
 
 
-def test_an_unknown_variant_is_named_in_the_error() -> None:
-    with pytest.raises(ValueError, match="no variant 'nope'"):
-        VariantStage("nope")
-    assert {"padding-oracle", "no-replay-check", "ignores-key-change"} <= set(VARIANTS)
+def test_an_unknown_variant_or_ticket_is_named_in_the_error() -> None:
+    with pytest.raises(TicketError, match="no variant 'nope'"):
+        ticket_for("seed", "team-01", "nope")
+    with pytest.raises(TicketError, match="not a ticket"):
+        variant_of("AAAAAAGI")
+    assert {"no-replay-check", "silent-repin"} <= set(VARIANTS)

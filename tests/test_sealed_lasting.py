@@ -16,8 +16,8 @@ from chatkit.client import ChatClient, ChatMessage, Problem, Wire
 from chatkit.crypto import labels, signing
 from chatkit.framing import LineReader
 from chatkit.lab import Stage
+from chatkit.lab.flaws import ForgetfulServer
 from chatkit.lab.relay import TO_CLIENT, Captured, Relay
-from chatkit.lab.variants import ForgetfulServer
 from chatkit.protocol import Frame, Refused
 from chatkit.server import ChatServer
 from chatkit.server.member import Member

@@ -2,6 +2,7 @@
 
     chatkit client --username alice                 # asks for the room password
     echo "hello" | CHATKIT_PASSWORD=... chatkit client --username bob
+    chatkit client --username alice --tls           # TLS, believing only the classroom CA (~/.chatkit/tls)
 
 `python scripts/run_client.py` is the same command, for readers of the code who run it from a checkout.
 
@@ -40,7 +41,9 @@ from chatkit.client.events import (
     Wire,
 )
 from chatkit.client.keystore import KeyStoreError
+from chatkit.client.tls import TlsFailed, client_context
 from chatkit.client.visible import visible
+from chatkit.crypto.classroom_ca import TlsFiles, default_folder
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # what argparse uses for a mistake on the command line
@@ -76,6 +79,11 @@ def parse_arguments(argv: list[str] | None, prog: str) -> argparse.Namespace:
         "--despite-check",
         action="store_true",
         help="sealed: stay in a room whose check does not match your passphrase (someone else created it), warned",
+    )
+    parser.add_argument("--tls", action="store_true", help="speak TLS, believing only the classroom CA's certificate")
+    parser.add_argument(
+        "--tls-folder",
+        help="the folder with the classroom CA's classroom-ca.pem (default: $CHATKIT_TLS or ~/.chatkit/tls)",
     )
     options = parser.parse_args(argv)
     try:
@@ -171,7 +179,7 @@ def connect(client: ChatClient, terminal: Terminal) -> int:
     except Refused as refusal:
         terminal.say(f"! {refusal}")
         return EXIT_FOR_REFUSAL[refusal.code]
-    except CannotConnect as error:
+    except (CannotConnect, TlsFailed) as error:  # nobody there, or not the classroom's server (or not in TLS)
         terminal.say(f"! {error}")
         return EXIT_CANNOT_CONNECT
     except ChatError as error:  # the server went away before it answered
@@ -274,11 +282,17 @@ def main(argv: list[str] | None = None, prog: str = "chatkit client") -> int:
         print(f"no password: set {PASSWORD_VARIABLE} or run in a terminal", file=sys.stderr)
         return EXIT_NO_PASSWORD
     terminal = Terminal(options.wire)
+    try:
+        tls = client_context(TlsFiles.at(options.tls_folder or default_folder()).ca_cert) if options.tls else None
+    except TlsFailed as error:
+        print(f"{error} (the server's --tls made it; copy it there)", file=sys.stderr)
+        return EXIT_CANNOT_CONNECT
     client = ChatClient(
         *(options.host, options.port, options.username, password, options.room, options.mode),
         keys=options.keys,
         on_event=terminal.on_event,
         despite_check=options.despite_check,
+        tls=tls,
     )
     try:
         if (code := connect(client, terminal)) != EXIT_OK:

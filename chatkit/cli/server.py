@@ -2,6 +2,7 @@
 
     chatkit server                                  # sealed mode on 127.0.0.1:5555, log in ./chatkit.db
     CHATKIT_PASSWORD=... chatkit server --mode classic
+    chatkit server --tls                            # TLS 1.3, a certificate from the classroom CA (made if need be)
 
 `python scripts/run_server.py` is the same command, for readers of the code who run it from a checkout.
 
@@ -16,11 +17,14 @@ import ipaddress
 import os
 import signal
 import sqlite3
+import ssl
 import sys
 from types import FrameType
 
 from chatkit import MODES
+from chatkit.crypto.classroom_ca import ClassroomCAError, TlsFiles, classroom_ca, default_folder
 from chatkit.server import ChatServer
+from chatkit.server.tls import server_context
 from chatkit.storage import StorageError
 
 EXIT_OK = 0
@@ -28,6 +32,7 @@ EXIT_USAGE = 2  # what argparse uses for a mistake on the command line
 EXIT_CANNOT_LISTEN = 3
 EXIT_NO_PASSWORD = 4
 EXIT_CANNOT_OPEN_DB = 5
+EXIT_NO_TLS = 6  # --tls, and the classroom CA's files could not be made or read
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5555
@@ -45,6 +50,10 @@ def parse_arguments(argv: list[str] | None, prog: str = "chatkit server") -> arg
         "--padding-oracle",
         action="store_true",
         help="classic mode only: a DELIBERATE WEAKNESS for notebook 06: error replies say when padding is wrong",
+    )
+    parser.add_argument("--tls", action="store_true", help="speak TLS 1.3 only, with a classroom CA's certificate")
+    parser.add_argument(
+        "--tls-folder", help="the classroom CA's folder, made on first use (default: $CHATKIT_TLS or ~/.chatkit/tls)"
     )
     options = parser.parse_args(argv)
     if options.padding_oracle and options.mode != "classic":
@@ -92,17 +101,30 @@ def describe(server: ChatServer, options: argparse.Namespace) -> list[str]:
     """Return the lines that tell the person where the server listens and what its mode means."""
     host, port = server.address
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # an IPv6 address is written in brackets
-    lines = [f"chatkit server in {options.mode} mode, listening on {where} (log: {options.db}); Ctrl-C stops it"]
+    over = " over TLS 1.3" if options.tls else ""
+    lines = [f"chatkit server in {options.mode} mode{over}, listening on {where} (log: {options.db}); Ctrl-C stops it"]
     if options.mode == "classic":
         lines.append("WARNING: classic mode is insecure on purpose: this server knows the password,")
         lines.append(f"  reads every message and logs it as plaintext in {options.db}.")
     else:
         lines.append(f"{options.mode} mode: this server relays and stores ciphertext only; it holds no key.")
+    if options.tls:
+        ca_cert = TlsFiles.at(options.tls_folder or default_folder()).ca_cert
+        lines.append(f"TLS: clients connect with --tls and pin the classroom CA's certificate {ca_cert}")
+        lines.append("  (TLS hides the traffic from the network, not from this server).")
     if options.padding_oracle:
         lines.append("WARNING: --padding-oracle: error replies reveal bad padding (the weakness notebook 06 attacks).")
     if not is_loopback(host):
         lines.append(network_warning(host, options.mode))
     return lines
+
+
+def tls_context(options: argparse.Namespace) -> ssl.SSLContext | None:
+    """Return the server's TLS context from the classroom CA (made on first use), or None without --tls."""
+    if not options.tls:
+        return None
+    files = classroom_ca(options.tls_folder or default_folder())
+    return server_context(files.server_cert, files.server_key)
 
 
 def stop_on_signal(signum: int, frame: FrameType | None) -> None:
@@ -135,6 +157,11 @@ def main(argv: list[str] | None = None, prog: str = "chatkit server") -> int:
     if options.mode == "classic" and not password:
         print(f"classic mode needs the room password: set {PASSWORD_VARIABLE} or run in a terminal", file=sys.stderr)
         return EXIT_NO_PASSWORD
+    try:
+        tls = tls_context(options)
+    except (ClassroomCAError, OSError, ValueError) as error:
+        print(f"cannot set up TLS: {error}", file=sys.stderr)
+        return EXIT_NO_TLS
     server = ChatServer(
         options.mode,
         password=password,
@@ -142,6 +169,7 @@ def main(argv: list[str] | None = None, prog: str = "chatkit server") -> int:
         port=options.port,
         db=options.db,
         padding_oracle=options.padding_oracle,
+        tls=tls,
     )
     signal.signal(signal.SIGINT, stop_on_signal)
     signal.signal(signal.SIGTERM, stop_on_signal)

@@ -13,6 +13,7 @@ socket and its receiver thread live in connection.py. The client hands each line
 and carries out what it says: frames to send back, a request answered, events to report.
 """
 
+import ssl
 import threading
 import weakref
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from chatkit.client.inbox import Inbox
 from chatkit.client.keystore import KeyStore
 from chatkit.client.room_pins import RoomPins
 from chatkit.client.session import ClientSession
+from chatkit.client.tls import client_context
 from chatkit.client.waits import WAIT_SECONDS, EventWaits
 from chatkit.crypto import signing
 from chatkit.protocol import ChatError, Frame, Refused
@@ -56,8 +58,11 @@ class ChatClient(EventWaits, GroupCalls):
         on_event: Callable[[Event], None] | None = None,
         despite_check: bool = False,
         room_pins: RoomPins | None = None,
+        tls: ssl.SSLContext | str | Path | None = None,
     ) -> None:
         self.host, self.port, self.name = host, port, name
+        # tls: a context from client_context, or the classroom CA's certificate file to make one from (None: plain)
+        self.tls = client_context(tls) if isinstance(tls, str | Path) else tls
         store = (
             KeyStore.for_person(name, keys) if mode in ("sealed", "ratchet") else None
         )  # its folder: keys, $CHATKIT_KEYS or ~
@@ -99,7 +104,8 @@ class ChatClient(EventWaits, GroupCalls):
         return connection is not None and not connection.ended.is_set()
 
     def __repr__(self) -> str:
-        return f"<ChatClient {self.name} in {self.room} ({self.mode}), {'connected' if self.connected else 'closed'}>"
+        state = "connected" if self.connected else "closed"
+        return f"<ChatClient {self.name} in {self.room} ({self.mode}{', TLS' if self.tls else ''}), {state}>"
 
     def __enter__(self) -> "ChatClient":
         return self.connect()
@@ -114,7 +120,9 @@ class ChatClient(EventWaits, GroupCalls):
         if self.connected:
             return self
         self.close()  # let go of a connection that was lost
-        self._connection = Connection.open(self.host, self.port, self._handle_line, self._report, self.name)
+        self._connection = Connection.open(
+            self.host, self.port, self._handle_line, self._report, self.name, tls_context=self.tls
+        )
         ChatClient.live.add(self)
         try:
             self._request(self.session.hello, "connecting")

@@ -169,7 +169,7 @@ class SealedCodec:
         if self.key_changed(sender, pin.public, offered, name):
             self.decrypt(message, offered)  # a forgery fails here: only a message its new key signed is held back
             raise self.identities.hold(sender, offered)
-        return offered  # the pinned key: key_changed said they are the same (notebook 12's trusting variant lies)
+        return offered  # the pinned key: key_changed said they are the same (notebook 17's trusting variants lie)
 
     def decrypt(self, message: Frame, public: bytes) -> str:
         """Check the signature with `public` and decrypt; raise CannotDecrypt, BadSignature, ProtocolError, KeyError."""
@@ -187,7 +187,7 @@ class SealedCodec:
         self.identities.accept(sender, name)
 
     def is_replay(self, verdict: Verdict) -> bool:
-        """Return True if the number was seen before (notebook 12's forgetful variant says no)."""
+        """Return True if the number was seen before (notebook 17's forgetful variants say no)."""
         return verdict.kind is Arrival.REPLAY
 
     def key_changed(self, sender: str, pinned: bytes, offered: bytes, name: str) -> bool:

@@ -7,10 +7,12 @@ soon as that is certain, never held, and the connection is closed. Everything th
 
 import contextlib
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 
 from chatkit import protocol
+from chatkit.client import tls
 from chatkit.client.events import Closed, Event, Problem, Wire
 from chatkit.framing import LineReader, LineTooLong
 from chatkit.protocol import ChatError
@@ -37,14 +39,27 @@ class Connection:
         self._thread = threading.Thread(target=self._receive_forever, name=f"chatkit-client-{name}", daemon=True)
 
     @classmethod
-    def open(cls, host: str, port: int, handle: Handle, report: Callable[[Event], None], name: str) -> "Connection":
-        """Connect (each line is sent at once) and start reading; raise CannotConnect if nobody answers."""
+    def open(
+        cls,
+        host: str,
+        port: int,
+        handle: Handle,
+        report: Callable[[Event], None],
+        name: str,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> "Connection":
+        """Connect (in TLS if given a context; each line is sent at once) and start reading.
+
+        Raise CannotConnect if nobody answers, tls.TlsFailed (in words) if the TLS handshake fails.
+        """
         try:
             sock = socket.create_connection((host, port), timeout=CONNECT_SECONDS)
         except OSError as error:
             raise CannotConnect(f"cannot connect to {host}:{port}: {error.strerror or error}") from None
-        sock.settimeout(None)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls_context is not None:
+            sock = start_tls(sock, tls_context, host, port)
+        sock.settimeout(None)
         connection = cls(sock, handle, report, name)
         connection._thread.start()
         return connection
@@ -69,11 +84,11 @@ class Connection:
         with contextlib.suppress(OSError):  # the server may be gone already
             with self._send_lock:
                 self.sock.sendall(protocol.encode({"type": "quit"}))
-            self.sock.shutdown(socket.SHUT_WR)  # nothing more from us; the receiver reads on until the server's end
+            shut(self.sock, socket.SHUT_WR)  # nothing more from us; the receiver reads on until the server's end
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=GOODBYE_SECONDS)
         with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)  # a server that did not hang up: stop reading anyway
+            shut(self.sock, socket.SHUT_RDWR)  # a server that did not hang up: stop reading anyway
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=GOODBYE_SECONDS)
         self.sock.close()
@@ -87,7 +102,7 @@ class Connection:
             self.report(Problem("malformed", f"from the server: {error}; closing the connection"))
             reason = "connection closed: a line from the server was too long"
             with contextlib.suppress(OSError):
-                self.sock.shutdown(socket.SHUT_RDWR)
+                shut(self.sock, socket.SHUT_RDWR)
         except (OSError, ChatError):  # the socket failed, or sending a reply did: the connection is lost
             pass
         finally:
@@ -103,3 +118,18 @@ class Connection:
                 self.close()
                 return CLOSED_BY_YOU
         return "connection closed by the server"
+
+
+def start_tls(sock: socket.socket, context: ssl.SSLContext, host: str, port: int) -> ssl.SSLSocket:
+    """Do the TLS handshake on a connected socket (bounded in time); raise tls.TlsFailed in words if it fails."""
+    sock.settimeout(tls.HANDSHAKE_SECONDS)
+    try:
+        return context.wrap_socket(sock, server_hostname=host)
+    except OSError as error:
+        sock.close()
+        raise tls.explain(error, host, port) from None
+
+
+def shut(sock: socket.socket, how: int) -> None:
+    """Shut the TCP connection itself: a TLS socket's own shutdown() would drop its TLS state under the reader."""
+    socket.socket.shutdown(sock, how)

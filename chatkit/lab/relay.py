@@ -7,6 +7,8 @@
 
 This is the attacker of notebooks 03-10: passive (watch), then active (change, drop, replay, inject).
 It only ever connects to the server address it was given, which the notebook started on loopback.
+In front of a TLS server, `Relay(address, records=True)` passes TLS records on whole instead of lines (notebook
+16): each Captured is then one record, which the relay can see the length of, and change, but not read.
 It reads through the one bounded line buffer (framing.py), so a peer that sends megabytes without a newline
 makes it hold no more than the chat's line limit: that line is refused, and its connection closed.
 """
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from chatkit.framing import LineReader, LineTooLong
+from chatkit.lab.tls_records import RecordReader
 from chatkit.protocol import MAX_LINE_BYTES
 
 TO_SERVER = "to server"
@@ -38,7 +41,7 @@ class Captured:
 
     connection: int
     direction: str  # TO_SERVER or TO_CLIENT
-    line: bytes  # exactly as it crossed the wire, newline included
+    line: bytes  # exactly as it crossed the wire, newline included (a whole TLS record, for a records relay)
     time: float = field(default_factory=time.time)
 
 
@@ -81,8 +84,9 @@ class Relay:
 
     running: ClassVar[weakref.WeakSet["Relay"]] = weakref.WeakSet()
 
-    def __init__(self, server_address: tuple[str, int], host: str = "127.0.0.1") -> None:
+    def __init__(self, server_address: tuple[str, int], host: str = "127.0.0.1", *, records: bool = False) -> None:
         self.server_address, self.host = server_address, host
+        self.records = records  # True: pass TLS records on, whole, instead of lines
         self.listeners: list[Callable[[Captured], None]] = []
         self.tamper: Tamper | None = None
         self.captured: deque[Captured] = deque(maxlen=CAPTURE_LINES)
@@ -173,10 +177,12 @@ class Relay:
         self._spawn(self._pump, pipe, server, TO_CLIENT)
 
     def _pump(self, pipe: Pipe, source: socket.socket, direction: str) -> None:
-        """Copy lines from one side to the other, showing each to the listeners and the tamper function."""
-        reader = LineReader(source.recv, MAX_LINE_BYTES)
+        """Copy lines (or TLS records) from one side to the other, showing each to the listeners and the tamper."""
+        read = (
+            RecordReader(source.recv).read_record if self.records else LineReader(source.recv, MAX_LINE_BYTES).readline
+        )
         try:
-            while line := reader.readline():
+            while line := read():
                 self._pass_on(pipe, direction, line)
         except LineTooLong as refused:
             self.cuts.append(Cut(pipe.number, direction, f"{refused}; the relay closed this connection"))

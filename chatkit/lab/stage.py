@@ -4,6 +4,7 @@
     alice = stage.client("alice")       # connected, in 'general'
     Stage("ratchet").client("alice")    # ratchet mode: no password; returns once the room's group has added her
     mallory = stage.relay()             # a relay on the network path; stage.client(..., via=mallory) goes through it
+    Stage("classic", tls=True)          # the same over TLS 1.3, with a classroom CA made for this stage
     ...
     stage.stop()                        # or: with Stage(...) as stage:
 
@@ -15,6 +16,7 @@ every client of that name on the stage, and stop() removes it: nothing is writte
 
 import math
 import secrets
+import ssl
 import tempfile
 import weakref
 from pathlib import Path
@@ -22,8 +24,11 @@ from typing import Any, ClassVar
 
 from chatkit.client import ChatClient
 from chatkit.client.ratchet_codec import RatchetCodec
+from chatkit.client.tls import client_context
+from chatkit.crypto.classroom_ca import TlsFiles, classroom_ca
 from chatkit.lab.relay import Relay
 from chatkit.server import ChatServer, Limits
+from chatkit.server.tls import server_context
 
 NOTEBOOK_ITERATIONS = 20_000  # sealed clients in notebooks: quick to derive; the real default is 600,000
 
@@ -57,14 +62,21 @@ class Stage:
         iterations: int = NOTEBOOK_ITERATIONS,
         db: str | Path | None = None,
         limits: Limits | None = None,
+        tls: bool = False,
     ) -> None:
         self.mode = mode
         self.password = password or random_password()
         self.iterations = iterations
-        server_password = self.password if mode == "classic" else None  # the sealed server never gets it
-        self.server = ChatServer(mode, password=server_password, padding_oracle=padding_oracle, db=db, limits=limits)
         # Each person's key store (identity key, pins, marks) lives here, never in the home folder; stop() removes it.
         self._keys = tempfile.TemporaryDirectory(prefix="chatkit-keys-")
+        # tls=True: a classroom CA of this stage's own (in the same folder), and its clients pin it
+        self.tls: TlsFiles | None = classroom_ca(Path(self._keys.name) / "tls") if tls else None
+        self.client_tls: ssl.SSLContext | None = client_context(self.tls.ca_cert) if self.tls else None
+        server_tls = server_context(self.tls.server_cert, self.tls.server_key) if self.tls else None
+        server_password = self.password if mode == "classic" else None  # the sealed server never gets it
+        self.server = ChatServer(
+            mode, password=server_password, padding_oracle=padding_oracle, db=db, limits=limits, tls=server_tls
+        )
         self.clients: list[ChatClient] = []
         self.relays: list[Relay] = []
         self.widgets: list[Any] = []  # ChatWidgets, typed loosely so the lab does not need ipywidgets
@@ -72,7 +84,8 @@ class Stage:
         Stage.running.add(self)
 
     def __repr__(self) -> str:
-        return f"<Stage {self.mode} server on {self.address[0]}:{self.address[1]}, {len(self.clients)} clients>"
+        over = " over TLS" if self.tls else ""
+        return f"<Stage {self.mode} server{over} on {self.address[0]}:{self.address[1]}, {len(self.clients)} clients>"
 
     @property
     def address(self) -> tuple[str, int]:
@@ -97,6 +110,7 @@ class Stage:
         host, port = via.address if via else self.address
         options.setdefault("iterations", self.iterations)
         options.setdefault("keys", self.keys_of(name))
+        options.setdefault("tls", self.client_tls)
         client = ChatClient(host, port, name, password or self.password, room, self.mode, **options)
         if isinstance(client.codec, RatchetCodec):
             client.codec.pq, client.codec.signed = pq, signed
@@ -128,6 +142,8 @@ class Stage:
         """Return a ChatWidget for a person on this stage, directly or through a relay (needs ipywidgets)."""
         from chatkit.widgets import ChatWidget  # imported here: the rest of the lab works without ipywidgets
 
+        if self.tls:
+            raise ValueError("the chat widget does not speak TLS yet: use stage.client(...) on a TLS stage")
         where = via.address if via else self.server
         password = password or self.password
         keys = self.keys_of(name)
@@ -138,8 +154,11 @@ class Stage:
         return widget
 
     def relay(self) -> Relay:
-        """Start a relay in front of the server (an eavesdropper or attacker on the network path)."""
-        relay = Relay(self.address).start()
+        """Start a relay in front of the server (an eavesdropper or attacker on the network path).
+
+        In front of a TLS server it passes TLS records on, whole: it sees their lengths and times, not their text.
+        """
+        relay = Relay(self.address, records=self.tls is not None).start()
         self.relays.append(relay)
         return relay
 

@@ -10,6 +10,7 @@ What members' requests do is the hub's job (hub.py), made afresh at each start()
 """
 
 import socket
+import ssl
 import tempfile
 import threading
 import time
@@ -21,13 +22,14 @@ from typing import ClassVar
 
 from chatkit.server.conversation import converse
 from chatkit.server.crew import Crew
-from chatkit.server.delivery import Delivery
+from chatkit.server.delivery import Delivery, DirectDelivery
 from chatkit.server.hub import Hub
 from chatkit.server.listener import create_listener, tune_connection
 from chatkit.server.member import Limits, Member
 from chatkit.server.postman import Postman
 from chatkit.server.rooms import DEFAULT_ROOM
 from chatkit.server.rules import Rules, make_rules
+from chatkit.server.tls import shake_hands, wrap_accepted
 from chatkit.storage import ChatLog, StoredMessage
 
 STOP_SECONDS = 5.0
@@ -39,6 +41,8 @@ class ChatServer:
     `mode` is the mode's name, as on the client; `rules` is what that mode decides (ClassicRules, SealedRules or
     RatchetRules).
     `delivery` picks who writes to members' sockets: `Postman` (the default) or the simple `DirectDelivery`.
+    `tls` (a context from chatkit.server.tls.server_context) makes every connection TLS; members' sockets are then
+    written by `DirectDelivery` unless told otherwise: a TLS socket takes no "send without waiting" flag.
     """
 
     live: ClassVar[weakref.WeakSet["ChatServer"]] = weakref.WeakSet()  # every server started and not stopped
@@ -53,12 +57,14 @@ class ChatServer:
         db: str | Path | None = None,
         padding_oracle: bool = False,
         limits: Limits | None = None,
-        delivery: Callable[[Limits], Delivery] = Postman,
+        delivery: Callable[[Limits], Delivery] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._rules = make_rules(mode, password, padding_oracle)
         self.limits = limits or Limits()  # rate limit, lines waiting, stall timeout (see member.py)
         self.host, self.port, self.db = host, port, db
-        self._make_delivery = delivery
+        self.tls = tls
+        self._make_delivery = delivery or (Postman if tls is None else DirectDelivery)
         self._crew = Crew()  # the server's threads and connections
         self._stopping = threading.Event()
         self._listener: socket.socket | None = None
@@ -67,7 +73,7 @@ class ChatServer:
 
     def __repr__(self) -> str:
         state = f"listening on {self.host}:{self.port}" if self.is_running else "stopped"
-        return f"<ChatServer {self.mode}, {state}>"
+        return f"<ChatServer {self.mode}{' over TLS' if self.tls else ''}, {state}>"
 
     @property
     def mode(self) -> str:
@@ -76,7 +82,7 @@ class ChatServer:
 
     @property
     def rules(self) -> Rules:
-        """What the mode decides; notebook 12 swaps in weakened or patched rules (they take effect at once)."""
+        """What the mode decides; notebook 17 swaps in weakened or patched rules (they take effect at once)."""
         return self._rules
 
     @rules.setter
@@ -202,8 +208,21 @@ class ChatServer:
             except OSError:
                 return
             tune_connection(sock)
-            member = Member(sock, f"{peer[0]}:{peer[1]}", self.limits)
-            self._crew.serve(member, partial(converse, hub), f"chatkit-member-{peer[1]}")
+            if (connection := self._wrapped(sock)) is None:
+                continue  # they left before we could wrap it for TLS
+            member = Member(connection, f"{peer[0]}:{peer[1]}", self.limits)
+            self._crew.serve(member, partial(self._converse, hub), f"chatkit-member-{peer[1]}")
+
+    def _wrapped(self, sock: socket.socket) -> socket.socket | None:
+        """Return the socket, wrapped for TLS if the server speaks it (the member's thread shakes hands later)."""
+        return sock if self.tls is None else wrap_accepted(self.tls, sock)
+
+    def _converse(self, hub: Hub, member: Member) -> None:
+        """Finish the TLS handshake first, if any (a member who fails it only leaves), then converse."""
+        if isinstance(member.sock, ssl.SSLSocket) and not shake_hands(member.sock):
+            hub.leave(member)
+            return
+        converse(hub, member)
 
     def _watch_forever(self) -> None:
         """Drop members whose socket has taken nothing new for too long: they stopped reading, and hold memory."""

@@ -74,7 +74,8 @@ class Member:
         """Cut the connection now: the reader sees end of input and cleans up."""
         self.closed = True
         with contextlib.suppress(OSError):  # already closed by the other side
-            self.sock.shutdown(socket.SHUT_RDWR)
+            # the TCP connection itself: a TLS socket's own shutdown() would drop its TLS state under its reader
+            socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
 
     def close(self) -> None:
         """Close the socket (the delivery calls this once everything for the member was sent, or given up)."""

@@ -9,6 +9,7 @@ from typing import Any
 from chatkit.course.scenes.bitflip import BitflipInFlight, BitflipToken
 from chatkit.course.scenes.eavesdrop import AnswerLengths, ServerLog
 from chatkit.course.scenes.exchange import UnsignedMeeting
+from chatkit.course.scenes.nonces import RepeatedNonceRoom
 from chatkit.course.scenes.padding import LivePaddingOracle, LocalPaddingOracle
 from chatkit.course.scenes.passwords import ClassicPassword
 from chatkit.course.scenes.ratchet import RatchetTheft
@@ -23,4 +24,5 @@ SCENES: dict[str, Any] = {
     "bitflip_token": BitflipToken,
     "bitflip_in_flight": BitflipInFlight,
     "unsigned_meeting": UnsignedMeeting,
+    "repeated_nonce_room": RepeatedNonceRoom,
 }

@@ -1,0 +1,65 @@
+"""TLS on the server's side: the context it presents its certificate with, and the handshake in a member's thread.
+
+    context = server_context(files.server_cert, files.server_key)    # files: chatkit.crypto.classroom_ca
+    server = ChatServer("sealed", tls=context)
+
+The accept loop only wraps each socket (no network traffic); the handshake runs in the member's own thread with
+a time limit, so a client that starts TLS and never finishes it holds up nobody but itself. A client that speaks
+plain JSON to a TLS server gets one plain error line saying so, not silence.
+"""
+
+import contextlib
+import socket
+import ssl
+from pathlib import Path
+
+from chatkit import protocol
+
+HANDSHAKE_SECONDS = 10.0  # as long as a plain connection has to say hello
+PLAIN_START = b"{"  # every plain chat line is a JSON object; every TLS connection starts with a record type byte
+NEEDS_TLS = "this server speaks TLS only: connect with --tls (ChatClient(..., tls=...))"
+
+
+def server_context(cert: str | Path, key: str | Path) -> ssl.SSLContext:
+    """Return a TLS 1.3-only server context that presents the certificate `cert` with its key `key`."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    # A peer that vanishes without TLS's goodbye ends like a plain connection: lines are whole or not acted on.
+    context.options |= ssl.OP_IGNORE_UNEXPECTED_EOF
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def wrap_accepted(context: ssl.SSLContext, sock: socket.socket) -> ssl.SSLSocket | None:
+    """Wrap an accepted socket for TLS without starting the handshake (nothing is read or written yet).
+
+    Return None, with the socket closed, if it cannot be wrapped (the peer is gone already).
+    """
+    try:
+        return context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+    except OSError:
+        sock.close()
+        return None
+
+
+def shake_hands(sock: ssl.SSLSocket, seconds: float = HANDSHAKE_SECONDS) -> bool:
+    """Finish the TLS handshake within `seconds`; return False (after telling a plain client why) if it fails."""
+    sock.settimeout(seconds)
+    try:
+        if socket.socket.recv(sock, 1, socket.MSG_PEEK) == PLAIN_START:  # peek under TLS: the bytes stay put
+            tell_plain_client(sock)
+            return False
+        sock.do_handshake()
+    except OSError:  # a time-out, a failed handshake, a peer that left: only this member is lost
+        return False
+    sock.settimeout(None)
+    return True
+
+
+def tell_plain_client(sock: ssl.SSLSocket) -> None:
+    """Take the plain line that came, answer with one plain error line (outside TLS), and say nothing more."""
+    with contextlib.suppress(OSError):
+        # taken first: closing a socket with unread bytes resets the connection, and the answer would be lost
+        socket.socket.recv(sock, protocol.MAX_LINE_BYTES)
+        socket.socket.sendall(sock, protocol.encode(protocol.error("wrong_mode", NEEDS_TLS)))
+        socket.socket.shutdown(sock, socket.SHUT_WR)
