@@ -24,6 +24,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # chatkit itself, 
 
 from bench import report  # noqa: E402
 from bench.clients import raise_fd_limit  # noqa: E402
+from bench.ratchet_wire import RatchetWire  # noqa: E402
 from bench.scenarios import Row, burst, idle, paced  # noqa: E402
 from bench.servers import REPO, ServerProcess, start_baseline, start_kit  # noqa: E402
 from bench.wire import BaselineWire, KitWire, Wire  # noqa: E402
@@ -84,6 +85,7 @@ def servers(baseline: Path) -> list[tuple[Callable[[Path], ServerProcess], Wire]
         (lambda folder: start_baseline(baseline, folder), BaselineWire()),
         (lambda folder: start_kit("classic", folder), KitWire("classic")),
         (lambda folder: start_kit("sealed", folder), KitWire("sealed")),
+        (lambda folder: start_kit("ratchet", folder), RatchetWire()),
     ]
 
 

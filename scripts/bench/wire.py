@@ -142,4 +142,4 @@ class KitWire:
             return None
 
 
-Wire = BaselineWire | KitWire
+Wire = BaselineWire | KitWire  # and bench.ratchet_wire.RatchetWire, which speaks like them
