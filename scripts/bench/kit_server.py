@@ -11,7 +11,7 @@ from chatkit.server import ChatServer
 def main() -> None:
     """Start a server on 127.0.0.1 (port 0), print its port, and stop when the parent closes our stdin."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mode", choices=["classic", "sealed"], default="classic")
+    parser.add_argument("--mode", choices=["classic", "sealed", "ratchet"], default="classic")
     parser.add_argument("--db", required=True)
     parser.add_argument("--stack-kib", type=int, help="thread stack size (process-wide; to measure its effect)")
     options = parser.parse_args()
