@@ -28,7 +28,7 @@ from chatkit.client.session import ClientSession
 from chatkit.server.member import Limits
 
 SETUP_SECONDS = 120.0  # the most one newcomer's setup, or the probe round, may take
-QUIET_SECONDS = 0.2  # no line for this long after the newcomer is in: the envelopes have gone out
+QUIET_SECONDS = 0.2  # no line for this long after the probes were opened: every envelope has gone out
 KEYS = Path(tempfile.gettempdir()) / "chatkit-bench-keys-ratchet"  # each simulated person's key store
 
 
@@ -54,7 +54,7 @@ class RatchetWire:
         self.sessions[name] = session
         self._send(speaker, session.hello())
         everyone = {s.name for s in self.speakers}
-        self.pump(lambda: all(set(self._names(s)) == everyone for s in self.sessions.values()), f"adding {name}")
+        self.pump(lambda: self._all_hold(everyone), f"adding {name}", quiet=0.0)
         return speaker
 
     def ready(self, speakers: list[Speaker]) -> dict[str, float]:
@@ -62,19 +62,19 @@ class RatchetWire:
         for seq, speaker in enumerate(speakers):
             self._send(speaker, self.sessions[speaker.name].say(numbered_text(speaker.name, -1 - seq)))
         others = len(speakers) - 1
-        self.pump(lambda: all(self.opened[s.name] >= others for s in speakers), "opening the probes")
+        self.pump(lambda: all(self.opened[s.name] >= others for s in speakers), "opening the probes", QUIET_SECONDS)
         # The setup's lines came out of each member's bucket of the server's rate limit; a burst needs it full.
         wait = max(self.lines_sent.values(), default=0) / Limits().lines_per_second
         time.sleep(wait)
         return {"rate_limit_wait_s": round(wait, 2)}
 
-    def pump(self, done: Callable[[], bool], doing: str) -> None:
-        """Read every socket and let each session answer until done() and then QUIET_SECONDS without a line."""
+    def pump(self, done: Callable[[], bool], doing: str, quiet: float) -> None:
+        """Read every socket and let each session answer until done(), then until `quiet` s pass without a line."""
         deadline, last = time.monotonic() + SETUP_SECONDS, time.monotonic()
         with selectors.DefaultSelector() as selector:
             for speaker in self.speakers:
                 selector.register(speaker.sock, selectors.EVENT_READ, speaker)
-            while not (done() and time.monotonic() - last > QUIET_SECONDS):
+            while not (done() and time.monotonic() - last >= quiet):
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"ratchet setup: {doing} took over {SETUP_SECONDS} s; {self.problems[-3:]}")
                 for key, _ in selector.select(timeout=0.05):
@@ -105,6 +105,10 @@ class RatchetWire:
     def _send(self, speaker: Speaker, frame: protocol.Frame) -> None:
         speaker.sock.sendall(protocol.encode(frame))
         self.lines_sent[speaker.name] += 1
+
+    def _all_hold(self, everyone: set[str]) -> bool:
+        """Return whether every member's signed group state has exactly `everyone` in it."""
+        return all(set(self._names(session)) == everyone for session in self.sessions.values())
 
     def _names(self, session: ClientSession) -> tuple[str, ...]:
         codec = session.codec
