@@ -90,6 +90,19 @@ def test_the_ratchet_mode_runs_the_burst_and_the_paced_room(rows: list[dict[str,
         assert row["ratio_vs_baseline"], row
 
 
+def test_the_ratchet_mode_runs_at_its_own_room_sizes_beside_the_baseline() -> None:
+    benchmark = load_benchmark()
+    assert benchmark.parse_options([]).ratchet_clients == [10, 30]
+    assert benchmark.parse_options(["--quick"]).ratchet_clients == [10]
+    assert benchmark.parse_options(["--ratchet-clients"]).ratchet_clients == []  # none: the ratchet mode is skipped
+    options = benchmark.parse_options(["--clients", "10", "100", "--ratchet-clients", "10", "30", "--idle", "50"])
+    servers = {name: [wire.label for _, wire in starters] for name, _, starters in benchmark.plan(options)}
+    assert servers["burst 10"] == ["baseline", "kit-classic", "kit-sealed", "kit-ratchet"]
+    assert servers["paced 30"] == ["baseline", "kit-ratchet"]  # the baseline runs wherever the ratchet mode does
+    assert servers["burst 100"] == ["baseline", "kit-classic", "kit-sealed"]
+    assert servers["idle 50"] == ["baseline", "kit-classic", "kit-sealed"]
+
+
 def test_no_message_was_lost_or_duplicated(rows: list[dict[str, object]]) -> None:
     for row in rows:
         assert row["lost"] == 0, row
