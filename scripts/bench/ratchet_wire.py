@@ -11,9 +11,11 @@ proven, not assumed. The timed part opens nothing (like the sealed wire): a mess
 """
 
 import selectors
+import shutil
 import socket
 import tempfile
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -29,7 +31,6 @@ from chatkit.server.member import Limits
 
 SETUP_SECONDS = 120.0  # the most one newcomer's setup, or the probe round, may take
 QUIET_SECONDS = 0.2  # no line for this long after the probes were opened: every envelope has gone out
-KEYS = Path(tempfile.gettempdir()) / "chatkit-bench-keys-ratchet"  # each simulated person's key store
 
 
 class RatchetWire:
@@ -37,9 +38,12 @@ class RatchetWire:
 
     label = "kit-ratchet"
     echoes = True
-    mode = "ratchet"
 
     def __init__(self) -> None:
+        # Fresh identities for every room: nobody's pins from another run can refuse a newcomer. Removed with the
+        # wire (or at exit), silently: a TemporaryDirectory left to the garbage collector would warn.
+        self.keys = Path(tempfile.mkdtemp(prefix="chatkit-bench-ratchet-keys-"))
+        weakref.finalize(self, shutil.rmtree, self.keys, ignore_errors=True)
         self.speakers: list[Speaker] = []
         self.sessions: dict[str, ClientSession] = {}
         self.lines_sent: Counter[str] = Counter()  # during the setup: they spend the server's rate limit too
@@ -49,7 +53,8 @@ class RatchetWire:
     def open(self, sock: socket.socket, name: str, room: str) -> Speaker:
         """Say hello, then work every member's session until the group has the newcomer in all of them."""
         speaker = Speaker(sock, name, room)
-        session = ClientSession(name, room, make_codec("ratchet", "", None, store=KeyStore(KEYS / name)))
+        store = KeyStore(self.keys / name)
+        session = ClientSession(name, room, make_codec("ratchet", "", None, store=store))
         self.speakers.append(speaker)
         self.sessions[name] = session
         self._send(speaker, session.hello())
@@ -59,11 +64,12 @@ class RatchetWire:
 
     def ready(self, speakers: list[Speaker]) -> dict[str, float]:
         """Prove every member can read every other (one probe each), then wait for the rate limit to fill again."""
-        for seq, speaker in enumerate(speakers):
-            self._send(speaker, self.sessions[speaker.name].say(numbered_text(speaker.name, -1 - seq)))
+        for speaker in speakers:
+            self._send(speaker, self.sessions[speaker.name].say(numbered_text(speaker.name, -1)))
         others = len(speakers) - 1
         self.pump(lambda: all(self.opened[s.name] >= others for s in speakers), "opening the probes", QUIET_SECONDS)
-        # The setup's lines came out of each member's bucket of the server's rate limit; a burst needs it full.
+        # The setup's lines came out of each member's bucket of the server's rate limit, and a burst needs it full:
+        # wait as if none had dripped back in yet (an upper bound).
         wait = max(self.lines_sent.values(), default=0) / Limits().lines_per_second
         time.sleep(wait)
         return {"rate_limit_wait_s": round(wait, 2)}
