@@ -4,8 +4,12 @@
     python scripts/benchmark.py --write-docs   # the same, then rewrites docs/performance.md's table and the plot
     python scripts/benchmark.py --quick        # a small run (what tests/test_benchmark.py uses)
     python scripts/benchmark.py --json         # one JSON object per scenario and server on stdout
+    python scripts/benchmark.py --ratchet-clients 10 30   # the ratchet mode's room sizes (the default; none: skip it)
 
 Only the plot needs matplotlib: without it, --write-docs writes the table and says the plot was skipped.
+
+The ratchet mode runs the burst and the paced room only, at small rooms: its members must first build the room's
+group, O(N^2) pairwise exchanges for N members (bench/ratchet_wire.py), and that setup is what bounds its counts.
 
 Loopback only; every phase is bounded in count and time. The baseline is run from where it lives (by default
 ../shared/baselines/seed_ref next to the repository; --baseline DIR to point elsewhere), never copied.
@@ -17,6 +21,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench/ package next to this script
@@ -43,6 +48,9 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--clients", type=int, nargs="+", help="room sizes for the burst and paced runs (default 10 100 500)"
     )
+    parser.add_argument(
+        "--ratchet-clients", type=int, nargs="*", help="room sizes for the ratchet mode (default 10 30, --quick 10)"
+    )
     parser.add_argument("--messages", type=int, help="messages per sender in a burst (default 500)")
     parser.add_argument("--idle", type=int, help="idle connections to hold (default 2000)")
     parser.add_argument("--paced-seconds", type=float, help="length of each paced run (default 10)")
@@ -60,41 +68,53 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     options = parser.parse_args(argv)
     quick = options.quick
     options.clients = options.clients or ([10, 50] if quick else [10, 100, 500])
+    if options.ratchet_clients is None:  # setting up N ratchet members costs O(N^2) exchanges: small rooms only
+        options.ratchet_clients = [10] if quick else [10, 30]
     options.messages = options.messages or (10 if quick else 500)  # 10 x 500: long enough to measure a rate
     options.idle = options.idle or (100 if quick else 2000)
     options.paced_seconds = options.paced_seconds or (2.0 if quick else 10.0)
     return options
 
 
-def plan(options: argparse.Namespace) -> list[tuple[str, Callable[[ServerProcess, Wire], Row]]]:
-    """List the scenarios to run against every server, in order."""
-    steps: list[tuple[str, Callable[[ServerProcess, Wire], Row]]] = [
-        (f"burst {n}", lambda s, w, n=n: burst(s, w, n, 10, options.messages, 120.0)) for n in options.clients
+Scenario = Callable[[ServerProcess, Wire], Row]
+Starter = tuple[Callable[[Path], ServerProcess], Wire]
+
+
+def plan(options: argparse.Namespace) -> list[tuple[str, Scenario, list[Starter]]]:
+    """List the scenarios in order, each with the servers it runs against (fresh wires: the ratchet one keeps state)."""
+    sizes = sorted(set(options.clients) | set(options.ratchet_clients))
+    steps: list[tuple[str, Scenario, list[Starter]]] = [
+        (
+            f"burst {n}",
+            partial(burst, clients=n, senders=10, messages=options.messages, timeout=120.0),
+            servers(options, n),
+        )
+        for n in sizes
     ]
-    steps += [
-        (f"paced {n}", lambda s, w, n=n: paced(s, w, n, 10, options.paced_interval, options.paced_seconds))
-        for n in options.clients
-    ]
-    steps.append((f"idle {options.idle}", lambda s, w: idle(s, w, options.idle)))
+    pace = {"senders": 10, "interval": options.paced_interval, "seconds": options.paced_seconds}
+    steps += [(f"paced {n}", partial(paced, clients=n, **pace), servers(options, n)) for n in sizes]
+    steps.append((f"idle {options.idle}", partial(idle, clients=options.idle), servers(options, None)))
     return steps
 
 
-def servers(baseline: Path) -> list[tuple[Callable[[Path], ServerProcess], Wire]]:
-    """Return how to start each server under test, with the wire format its clients speak."""
-    return [
-        (lambda folder: start_baseline(baseline, folder), BaselineWire()),
-        (lambda folder: start_kit("classic", folder), KitWire("classic")),
-        (lambda folder: start_kit("sealed", folder), KitWire("sealed")),
-        (lambda folder: start_kit("ratchet", folder), RatchetWire()),
-    ]
+def servers(options: argparse.Namespace, clients: int | None) -> list[Starter]:
+    """Return how to start each server a room of `clients` runs against (None: idle), with its clients' wire."""
+    baseline = options.baseline
+    found: list[Starter] = [(lambda folder: start_baseline(baseline, folder), BaselineWire())]
+    if clients is None or clients in options.clients:
+        found.append((lambda folder: start_kit("classic", folder), KitWire("classic")))
+        found.append((lambda folder: start_kit("sealed", folder), KitWire("sealed")))
+    if clients in options.ratchet_clients:
+        found.append((lambda folder: start_kit("ratchet", folder), RatchetWire()))
+    return found
 
 
 def run(options: argparse.Namespace) -> list[Row]:
     """Run every scenario against a fresh server of each kind; print progress on stderr."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="chatkit-bench-") as folder:
-        for name, scenario in plan(options):
-            for start, wire in servers(options.baseline):
+        for name, scenario, starters in plan(options):
+            for start, wire in starters:
                 server = start(Path(folder))
                 try:
                     rows.append(scenario(server, wire))

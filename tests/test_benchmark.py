@@ -54,6 +54,7 @@ def run() -> tuple[list[dict[str, object]], bool]:
     """Run the quick benchmark once (small counts, a few idle connections): its JSON rows, and if it wrote docs/."""
     before = modified_times()
     command = [sys.executable, str(SCRIPT), "--quick", "--json", "--clients", "5", "20", "--idle", "40"]
+    command += ["--ratchet-clients", "5"]  # the ratchet members build their group first: a small room
     done = subprocess.run(command, capture_output=True, text=True, timeout=110, cwd=REPO)
     assert done.returncode == 0, done.stderr[-2000:]
     rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
@@ -78,6 +79,28 @@ def test_every_scenario_ran_against_every_server(rows: list[dict[str, object]]) 
     for scenario, clients in (("burst", 5), ("burst", 20), ("paced", 5), ("paced", 20), ("idle", 40)):
         for server in ("baseline", "kit-classic", "kit-sealed"):
             assert (scenario, clients, server) in ran
+
+
+def test_the_ratchet_mode_runs_the_burst_and_the_paced_room(rows: list[dict[str, object]]) -> None:
+    ratchet = {str(row["scenario"]): row for row in rows if row["server"] == "kit-ratchet"}
+    assert set(ratchet) == {"burst", "paced"}  # no idle run: 2,000 members would need a group each room
+    for row in ratchet.values():
+        assert row["clients"] == 5
+        assert isinstance(row["setup_s"], float) and row["setup_s"] > 0, row  # the group was built first
+        assert row["ratio_vs_baseline"], row
+
+
+def test_the_ratchet_mode_runs_at_its_own_room_sizes_beside_the_baseline() -> None:
+    benchmark = load_benchmark()
+    assert benchmark.parse_options([]).ratchet_clients == [10, 30]
+    assert benchmark.parse_options(["--quick"]).ratchet_clients == [10]
+    assert benchmark.parse_options(["--ratchet-clients"]).ratchet_clients == []  # none: the ratchet mode is skipped
+    options = benchmark.parse_options(["--clients", "10", "100", "--ratchet-clients", "10", "30", "--idle", "50"])
+    servers = {name: [wire.label for _, wire in starters] for name, _, starters in benchmark.plan(options)}
+    assert servers["burst 10"] == ["baseline", "kit-classic", "kit-sealed", "kit-ratchet"]
+    assert servers["paced 30"] == ["baseline", "kit-ratchet"]  # the baseline runs wherever the ratchet mode does
+    assert servers["burst 100"] == ["baseline", "kit-classic", "kit-sealed"]
+    assert servers["idle 50"] == ["baseline", "kit-classic", "kit-sealed"]
 
 
 def test_no_message_was_lost_or_duplicated(rows: list[dict[str, object]]) -> None:

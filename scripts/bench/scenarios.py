@@ -27,6 +27,14 @@ def empty_row(scenario: str, server: ServerProcess, clients: int) -> Row:
     return {"scenario": scenario, "server": server.label, "clients": clients, **dict.fromkeys(figures), "lost": 0}
 
 
+def gather(server: ServerProcess, wire: Wire, clients: int) -> tuple[list[Speaker], Row]:
+    """Open the clients in one room and get them ready; return them and what the setup cost."""
+    started = time.perf_counter()
+    speakers = open_clients(wire, server.port, clients, lambda _: ROOM)
+    facts = wire.ready(speakers)
+    return speakers, {"setup_s": round(time.perf_counter() - started, 2), **facts}
+
+
 def settle(wire: Wire, speakers: list[Speaker], receiver: Receiver) -> None:
     """Make sure every client is in the room: the kit said so; the baseline must relay a probe to all."""
     if not wire.echoes:
@@ -72,7 +80,7 @@ def send_all(speaker: Speaker, data: bytes) -> None:
 
 def burst(server: ServerProcess, wire: Wire, clients: int, senders: int, messages: int, timeout: float) -> Row:
     """Ten senders each send `messages` lines as fast as they can; measure deliveries/s and stored/s."""
-    speakers = open_clients(wire, server.port, clients, lambda _: ROOM)
+    speakers, setup = gather(server, wire, clients)
     receiver = Receiver(speakers)
     try:
         settle(wire, speakers, receiver)
@@ -93,7 +101,7 @@ def burst(server: ServerProcess, wire: Wire, clients: int, senders: int, message
     finally:
         receiver.stop()
         close_clients(speakers)
-    row = empty_row("burst", server, clients) | counts | {"messages": total}
+    row = empty_row("burst", server, clients) | counts | {"messages": total} | setup
     row["deliveries_per_s"] = round(counts["delivered"] / max(last - started, 1e-9))
     if watch.reached_at is not None:
         row["stored_per_s"] = round(total / (watch.reached_at - started))
@@ -112,7 +120,7 @@ def pace(speakers: list[Speaker], plan: list[tuple[int, bytes, Hashable]], inter
 def paced(server: ServerProcess, wire: Wire, clients: int, senders: int, interval: float, seconds: float) -> Row:
     """A classroom: one message every `interval` seconds, taking turns among the senders; measure latency."""
     senders = min(senders, clients)
-    speakers = open_clients(wire, server.port, clients, lambda _: ROOM)
+    speakers, setup = gather(server, wire, clients)
     receiver = Receiver(speakers)
     try:
         settle(wire, speakers, receiver)
@@ -126,7 +134,7 @@ def paced(server: ServerProcess, wire: Wire, clients: int, senders: int, interva
     finally:
         receiver.stop()
         close_clients(speakers)
-    row = empty_row("paced", server, clients) | counts | {"messages": steps}
+    row = empty_row("paced", server, clients) | counts | {"messages": steps} | setup
     if latencies:
         cuts = statistics.quantiles(latencies, n=100, method="inclusive")
         row["p50_ms"], row["p99_ms"] = round(cuts[49] * 1000, 2), round(cuts[98] * 1000, 2)

@@ -1,4 +1,5 @@
-"""The two wire formats the load generator speaks: the naive baseline's and the kit's (classic or sealed).
+"""The wire formats the load generator speaks: the naive baseline's and the kit's (classic or sealed; the ratchet
+mode's is in ratchet_wire.py).
 
 Each format opens a client (greeting, then waits until it is in its room where the protocol says so), makes
 numbered chat lines, and reads a received line back into (sender, key). The key names one message uniquely, so
@@ -11,6 +12,7 @@ import tempfile
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from chatkit import protocol
 from chatkit.client.codec import ClassicCodec, SealedCodec
@@ -54,6 +56,10 @@ class BaselineWire:
         """Send the two greeting lines; the baseline answers nothing, so there is nothing to wait for."""
         sock.sendall(self._line(name) + self._line(room))
         return Speaker(sock, name, room)
+
+    def ready(self, speakers: list[Speaker]) -> dict[str, float]:
+        """Nothing to get ready: the baseline relays to whoever sent a name and a room."""
+        return {}
 
     def say(self, speaker: Speaker, seq: int) -> tuple[bytes, Hashable]:
         """Return one encrypted chat line and its key."""
@@ -120,6 +126,10 @@ class KitWire:
                 if frame["type"] == "joined":
                     return frame
 
+    def ready(self, speakers: list[Speaker]) -> dict[str, float]:
+        """Nothing to get ready: a member is in the room once 'joined' came."""
+        return {}
+
     def say(self, speaker: Speaker, seq: int) -> tuple[bytes, Hashable]:
         """Return one 'say' line and its key."""
         text = numbered_text(speaker.name, seq)
@@ -142,4 +152,16 @@ class KitWire:
             return None
 
 
-Wire = BaselineWire | KitWire  # and bench.ratchet_wire.RatchetWire, which speaks like them
+class Wire(Protocol):
+    """What every wire format offers the scenarios."""
+
+    label: str
+    echoes: bool  # the server relays a message to its sender too
+
+    def open(self, sock: socket.socket, name: str, room: str) -> Speaker: ...
+
+    def ready(self, speakers: list[Speaker]) -> dict[str, float]: ...
+
+    def say(self, speaker: Speaker, seq: int) -> tuple[bytes, Hashable]: ...
+
+    def parse(self, line: bytes) -> Parsed: ...
