@@ -1,4 +1,4 @@
-"""The Merkle tree of RFC 9162 (chatkit/crypto/merkle.py): known roots, every proof of small trees, tampering refused."""
+"""The Merkle tree of RFC 9162 (chatkit/crypto/merkle.py): known roots, every proof of small trees, tampering fails."""
 
 import pytest
 from hypothesis import given, settings

@@ -26,6 +26,7 @@ from chatkit import protocol
 from chatkit.client.checks import check_from_server, check_joined_answers
 from chatkit.client.codec import Codec
 from chatkit.client.events import ChatMessage, Event, Joined, Members, Notice, Problem, RoomList
+from chatkit.client.key_log_check import KeyLogCheck
 from chatkit.client.names import look_alikes
 from chatkit.protocol import ChatError, Frame, ProtocolError, Refused
 
@@ -49,11 +50,15 @@ class ClientSession:
         self.waiting = False  # a hello or a join was sent and the server has not answered it yet
         self.asked = room  # the room that hello or join asked for: the only one a 'joined' may put us in
         self.held: dict[str, list[tuple[Frame, bytes]]] = {}  # sender -> messages held back (their key changed)
+        self.key_log = KeyLogCheck()  # what the server's key log proved to us (S16)
+        self.own_key: str | None = None  # our identity key as the hello sent it, in modes that have one
 
     def hello(self) -> Frame:
         """Return the greeting, which asks for our first room."""
         self.waiting, self.asked = True, self.room
-        return {"type": "hello", "name": self.name, "room": self.room, **self.codec.hello_fields(self.name)}
+        fields = self.codec.hello_fields(self.name)
+        self.own_key = fields.get("pubkey")
+        return {"type": "hello", "name": self.name, "room": self.room, **fields}
 
     def say(self, text: str) -> Frame:
         """Return a chat message for our room, sealed by the codec; raise ChatError for an empty or long text."""
@@ -122,7 +127,22 @@ class ClientSession:
             own=frame["sender"] == self.name,
             id=frame["id"],
         )
-        return Outcome((*(replace(warning, line=line) for warning in opened.warnings), message))
+        warnings = tuple(replace(warning, line=line) for warning in opened.warnings)
+        return Outcome((*warnings, message), self._check_sender_key(frame))
+
+    def _check_sender_key(self, frame: Frame) -> tuple[Frame, ...]:
+        """Ask the key log about a sender's key, the first time a message signed with it opens (S16)."""
+        if self.own_key is None or "pubkey" not in frame or frame["sender"] == self.name:
+            return ()
+        return self.key_log.ask(frame["sender"], frame["pubkey"])  # it opened: the attached key is the pinned one
+
+    def _on_welcome(self, frame: Frame, line: bytes) -> Outcome:
+        """Ask the key log whether it holds our own key: the server must have published it (S16)."""
+        return Outcome(replies=() if self.own_key is None else self.key_log.ask(self.name, self.own_key))
+
+    def _on_key_log(self, frame: Frame, line: bytes) -> Outcome:
+        events, replies = self.key_log.receive(frame)
+        return Outcome(tuple(replace(e, line=line) if isinstance(e, Problem) else e for e in events), replies)
 
     def _on_joined(self, frame: Frame, line: bytes) -> Outcome:
         room = frame["room"]
@@ -169,7 +189,7 @@ HELD_BACK = ("key_changed", "held_back")  # the refusals of a message whose send
 MAX_HELD = 100  # messages held back per sender (the oldest are dropped)
 ANSWERS = {"joined", "error"}  # the kinds of line that answer a hello or a join
 
-# What the client does with each kind of message; any other kind ('welcome', say) needs nothing.
+# What the client does with each kind of message; any other kind needs nothing.
 REACTIONS: dict[str, Callable[[ClientSession, Frame, bytes], Outcome]] = {
     "message": ClientSession._on_message,
     "joined": ClientSession._on_joined,
@@ -177,4 +197,8 @@ REACTIONS: dict[str, Callable[[ClientSession, Frame, bytes], Outcome]] = {
     "notice": ClientSession._on_notice,
     "room_list": ClientSession._on_room_list,
     "members": ClientSession._on_members,
+    "welcome": ClientSession._on_welcome,
+    "tree_head": ClientSession._on_key_log,
+    "key_proof": ClientSession._on_key_log,
+    "consistency": ClientSession._on_key_log,
 }

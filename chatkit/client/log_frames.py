@@ -1,0 +1,62 @@
+"""The shape of the key log's answers (S16), checked before key_log_check.py reads them (like checks.py does).
+
+A hash is base64 of exactly 32 bytes; a path is a short list of them (a tree of 2**63 entries needs 63 for an
+inclusion proof, a few more for a consistency proof); sizes and indexes are counts; an index lies inside its tree.
+
+>>> check_key_proof({"type": "key_proof", "name": "carol", "size": 2, "root": "AAAA", "path": []})
+Traceback (most recent call last):
+    ...
+chatkit.protocol.ProtocolError: a key log hash should be base64 of 32 bytes, got 3
+"""
+
+from chatkit import protocol
+from chatkit.protocol import Frame, ProtocolError, unb64
+
+HASH_BYTES = 32  # SHA-256
+LONGEST_PATH = 130  # hashes in one proof: 2 x 63 levels and a few, for the biggest tree a count can name
+LARGEST_SIZE = 2**63 - 1  # as checks.LARGEST_COUNT: what SQLite and every client can count to
+
+
+def hashes(texts: list[object]) -> list[bytes]:
+    """Return a proof's hashes as bytes; raise ProtocolError unless each is base64 of 32 bytes."""
+    if len(texts) > LONGEST_PATH:
+        raise ProtocolError(f"a key log proof should have at most {LONGEST_PATH} hashes, got {len(texts)}")
+    decoded = []
+    for text in texts:
+        if not isinstance(text, str):
+            raise ProtocolError(f"a key log hash should be base64 text, got {type(text).__name__}")
+        hashed = unb64({"hash": text}, "hash")
+        if len(hashed) != HASH_BYTES:
+            raise ProtocolError(f"a key log hash should be base64 of {HASH_BYTES} bytes, got {len(hashed)}")
+        decoded.append(hashed)
+    return decoded
+
+
+def check_size(value: int, what: str) -> None:
+    """Raise ProtocolError unless a size of the log is a count."""
+    if not 0 <= value <= LARGEST_SIZE:
+        raise ProtocolError(f"{what} should be between 0 and {LARGEST_SIZE}, got {value}")
+
+
+def check_tree_head(frame: Frame) -> None:
+    """A tree head: a size and a root hash."""
+    check_size(frame["size"], "a key log's size")
+    hashes([frame["root"]])
+
+
+def check_key_proof(frame: Frame) -> None:
+    """A key's proof: a name, the head it is proven against, and (if the key is in) its index and path."""
+    protocol.check_name(frame["name"])
+    check_tree_head(frame)
+    hashes(frame.get("path", []))
+    if "pubkey" in frame:
+        unb64(frame, "pubkey")
+    if "index" in frame and not 0 <= frame["index"] < frame["size"]:
+        raise ProtocolError(f"a key's index should be inside its log of size {frame['size']}, got {frame['index']}")
+
+
+def check_consistency(frame: Frame) -> None:
+    """A consistency proof: two sizes, the old one not above the new one, and the path."""
+    check_size(frame["old_size"], "a key log's old size")
+    check_size(frame["new_size"], "a key log's new size")
+    hashes(frame.get("path", []))
