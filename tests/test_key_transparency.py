@@ -13,7 +13,8 @@ import pytest
 from chatkit.client import ChatClient
 from chatkit.client.codec import SealedCodec
 from chatkit.client.events import LogChecked, Problem
-from chatkit.client.key_log_check import KeyLogCheck, TreeHead
+from chatkit.client.key_log_check import KeyLogCheck
+from chatkit.client.log_frames import TreeHead
 from chatkit.client.session import ClientSession
 from chatkit.crypto import merkle, signing
 from chatkit.lab.hostile_log import OmittingLog, RewritingLog, SplitViewLog, lying_key_log

@@ -1,7 +1,18 @@
 """The chat client: `ChatClient(...)`, the events it reports, and the per-mode codecs."""
 
 from chatkit.client.chat_client import CannotConnect, ChatClient
-from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList, Wire
+from chatkit.client.events import (
+    ChatMessage,
+    Closed,
+    Event,
+    Joined,
+    LogChecked,
+    Members,
+    Notice,
+    Problem,
+    RoomList,
+    Wire,
+)
 from chatkit.protocol import ChatError, Refused
 
 __all__ = [
@@ -12,6 +23,7 @@ __all__ = [
     "Closed",
     "Event",
     "Joined",
+    "LogChecked",
     "Members",
     "Notice",
     "Problem",

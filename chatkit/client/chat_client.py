@@ -22,8 +22,8 @@ from chatkit.client.connection import CannotConnect, Connection
 from chatkit.client.events import Closed, Event
 from chatkit.client.identities import Identities
 from chatkit.client.inbox import Inbox
-from chatkit.client.key_log_check import TreeHead
 from chatkit.client.keystore import KeyStore
+from chatkit.client.log_frames import TreeHead
 from chatkit.client.room_pins import RoomPins
 from chatkit.client.session import ClientSession
 from chatkit.client.waits import WAIT_SECONDS, EventWaits

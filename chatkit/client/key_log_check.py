@@ -17,28 +17,13 @@ A failure is a Problem ('not_in_log', 'log_rewrite', 'log_fork'), never an excep
 'not_in_log'
 """
 
-from dataclasses import dataclass
-
 from chatkit.client.events import Event, LogChecked, Problem
-from chatkit.client.log_frames import hashes
+from chatkit.client.log_frames import TreeHead, hashes
 from chatkit.crypto.merkle import BadProof, check_consistency, check_inclusion, leaf_hash
 from chatkit.protocol import Frame, key_entry
 
 MAX_HEADS = 1000  # heads and asked keys remembered (a server cannot make a client's memory grow without end)
 Found = tuple[tuple[Event, ...], tuple[Frame, ...]]  # what an answer led to: events to report, frames to send
-
-
-@dataclass(frozen=True)
-class TreeHead:
-    """A head of the key log: its size, and the root hash over that many entries."""
-
-    size: int
-    root: bytes
-
-    def fingerprint(self) -> str:
-        """Return the head as two people read it to each other: the size and the root's first 16 bytes in hex."""
-        digits = self.root[:16].hex()
-        return f"{self.size}: " + " ".join(digits[i : i + 8] for i in range(0, 32, 8))
 
 
 class KeyLogCheck:

@@ -1,4 +1,4 @@
-"""The shape of the key log's answers (S16), checked before key_log_check.py reads them (like checks.py does).
+"""The key log's answers (S16): their shape, checked before key_log_check.py reads them (as checks.py does), and heads.
 
 A hash is base64 of exactly 32 bytes; a path is a short list of them (a tree of 2**63 entries needs 63 for an
 inclusion proof, a few more for a consistency proof); sizes and indexes are counts; an index lies inside its tree.
@@ -9,12 +9,27 @@ Traceback (most recent call last):
 chatkit.protocol.ProtocolError: a key log hash should be base64 of 32 bytes, got 3
 """
 
+from dataclasses import dataclass
+
 from chatkit import protocol
 from chatkit.protocol import Frame, ProtocolError, unb64
 
 HASH_BYTES = 32  # SHA-256
 LONGEST_PATH = 130  # hashes in one proof: 2 x 63 levels and a few, for the biggest tree a count can name
 LARGEST_SIZE = 2**63 - 1  # as checks.LARGEST_COUNT: what SQLite and every client can count to
+
+
+@dataclass(frozen=True)
+class TreeHead:
+    """A head of the key log: its size, and the root hash over that many entries."""
+
+    size: int
+    root: bytes
+
+    def fingerprint(self) -> str:
+        """Return the head as two people read it to each other: the size and the root's first 16 bytes in hex."""
+        digits = self.root[:16].hex()
+        return f"{self.size}: " + " ".join(digits[i : i + 8] for i in range(0, 32, 8))
 
 
 def hashes(texts: list[object]) -> list[bytes]:

@@ -5,7 +5,8 @@ The session knows the person's name, their room and their mode's codec. It build
 (sealed mode's room check), and whether the request we wait for (a hello or a join) got its answer. Every line is
 checked first (checks.py) and a line that cannot be acted on becomes a Problem: nothing from the server can raise
 out of `receive`, move us to a room we did not ask for, or change a room's salt under us. A sealed message whose
-sender came with another identity key than their pin is held back here until `accept_key`. The threaded
+sender came with another identity key than their pin is held back here until `accept_key`. What the server's key
+log proves (S16: our own key, each sender's, every new head) is checked by key_log_check.py. The threaded
 `ChatClient` feeds it lines and carries out what it returns, so everything here is tested with plain bytes:
 
 >>> from chatkit.client.codec import ClassicCodec
@@ -127,8 +128,7 @@ class ClientSession:
             own=frame["sender"] == self.name,
             id=frame["id"],
         )
-        warnings = tuple(replace(warning, line=line) for warning in opened.warnings)
-        return Outcome((*warnings, message), self._check_sender_key(frame))
+        return Outcome((*(replace(w, line=line) for w in opened.warnings), message), self._check_sender_key(frame))
 
     def _check_sender_key(self, frame: Frame) -> tuple[Frame, ...]:
         """Ask the key log about a sender's key, the first time a message signed with it opens (S16)."""

@@ -79,8 +79,7 @@ def check_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes], r
             raise BadProof(f"the inclusion proof of entry {index} is longer than a tree of size {size} allows")
         if fn & 1 or fn == sn:  # we are a right child (or the last node of our level): the sibling is on the left
             hashed = node_hash(sibling, hashed)
-            while not fn & 1 and fn != 0:  # skip the levels where the last node had no sibling
-                fn, sn = fn >> 1, sn >> 1
+            fn, sn = skip_lone_levels(fn, sn)
         else:
             hashed = node_hash(hashed, sibling)
         fn, sn = fn >> 1, sn >> 1
@@ -129,17 +128,23 @@ def rebuild_both(old: int, new: int, old_root: bytes, path: Sequence[bytes]) -> 
     fn, sn = old - 1, new - 1
     while fn & 1:  # step 4: climb to the level where the old tree's last subtree starts
         fn, sn = fn >> 1, sn >> 1
-    first, second = path[0], path[0]
-    for sibling in path[1:]:
+    first = second = path[0]
+    for sibling in path[1:]:  # step 6
         if sn == 0:
             raise BadProof(f"the consistency proof from size {old} to size {new} is too long")
         if fn & 1 or fn == sn:
             first, second = node_hash(sibling, first), node_hash(sibling, second)
-            while not fn & 1 and fn != 0:
-                fn, sn = fn >> 1, sn >> 1
+            fn, sn = skip_lone_levels(fn, sn)
         else:
             second = node_hash(second, sibling)  # the new tree only: entries the old one did not have
         fn, sn = fn >> 1, sn >> 1
     if sn != 0:
         raise BadProof(f"the consistency proof from size {old} to size {new} is too short")
     return first, second
+
+
+def skip_lone_levels(fn: int, sn: int) -> tuple[int, int]:
+    """Climb past the levels where our node was the last one and had no sibling (fn even and not 0)."""
+    while not fn & 1 and fn != 0:
+        fn, sn = fn >> 1, sn >> 1
+    return fn, sn

@@ -6,7 +6,8 @@ sockets made in listener.py) starts a conversation per member (conversation.py: 
 chatkit/framing.py cuts the bytes into lines). Conversations talk only to the hub (hub.py), which owns the rooms
 (rooms.py), the log, the mode's rules (rules.py: classic.py beside sealed.py, the one place the two modes differ)
 and the delivery: first the simple form (delivery.py, `DirectDelivery`), then the server's default, the postman
-(postman.py). A member (member.py) is a small record.
+(postman.py). A member (member.py) is a small record. The hub also keeps the key log (key_log.py, S16): every
+identity key a hello brings, in a Merkle tree whose proofs clients check.
 
 A 'say' line's way through the server, from the socket to each member's socket, in 10 functions and 5 files:
 
