@@ -18,7 +18,7 @@ from chatkit.client.log_frames import TreeHead
 from chatkit.client.session import ClientSession
 from chatkit.crypto import merkle, signing
 from chatkit.lab.hostile_log import OmittingLog, RewritingLog, SplitViewLog, lying_key_log
-from chatkit.protocol import b64, encode, key_entry
+from chatkit.protocol import ChatError, b64, encode, key_entry
 from chatkit.server import ChatServer
 from tests.conftest import PASSWORD, eventually
 
@@ -213,3 +213,29 @@ def test_a_malformed_log_answer_is_dropped_and_reported() -> None:
 def test_the_fingerprint_is_what_two_people_read_aloud(size: int) -> None:
     head = TreeHead(size, merkle.tree_root([b"x"] * size))
     assert head.fingerprint().startswith(f"{size}: ") and len(head.fingerprint().split()) == 5
+
+
+def test_answers_nobody_asked_for_are_ignored() -> None:
+    check, (entries, root) = KeyLogCheck(), entries_and_root(3)
+    assert check.receive({"type": "tree_head", "size": 3, "root": root}) == ((), ())
+    unasked = {"type": "key_proof", "name": "user1", "size": 3, "root": root, "path": []}
+    assert check.receive(unasked) == ((), ()) and check.latest is None
+    check.ask_head()
+    check.receive({"type": "tree_head", "size": 3, "root": root})
+    assert check.latest == TreeHead(3, merkle.tree_root(entries))
+
+
+def test_a_head_told_by_a_member_needs_a_head_of_our_own_and_a_proof_for_another_size() -> None:
+    check, (entries, root) = KeyLogCheck(), entries_and_root(5)
+    with pytest.raises(ChatError, match="no head"):
+        check.compare(TreeHead(5, merkle.tree_root(entries)))
+    check.ask_head()
+    check.receive({"type": "tree_head", "size": 5, "root": root})
+    theirs = TreeHead(3, merkle.tree_root(entries[:3]))
+    _, asked = check.compare(theirs)
+    assert asked == ({"type": "ask_consistency", "old_size": 3, "new_size": 5},)
+    path = [b64(hashed) for hashed in merkle.consistency_proof(3, entries)]
+    events, _ = check.receive({"type": "consistency", "old_size": 3, "new_size": 5, "path": path})
+    assert [type(event) for event in events] == [LogChecked]
+    forked, _ = check.compare(TreeHead(5, merkle.tree_root([b"another", *entries[1:]])))
+    assert [event.code for event in forked if isinstance(event, Problem)] == ["log_fork"]

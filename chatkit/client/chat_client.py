@@ -191,7 +191,9 @@ class ChatClient(EventWaits):
 
     def ask_key_log_head(self) -> None:
         """Ask the server for its key log's current head (a new one is checked against the last one seen)."""
-        self._send({"type": "ask_head"})
+        with self._lock:
+            frame = self.session.key_log.ask_head()
+        self._send(frame)
 
     def look_up_key(self, name: str) -> None:
         """Ask the key log for the latest key of `name`, with its proof (the answer arrives as LogChecked)."""

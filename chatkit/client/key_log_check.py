@@ -6,7 +6,9 @@ checked here against the Merkle proofs of RFC 9162 (chatkit/crypto/merkle.py):
 - each sender's key, the first time a message from them opens (the key their signature checked out with);
 - every new head against the last one seen: a consistency proof, so a log that was rewritten is caught;
 - a head another member read to us (compared out of band, like a safety number: `compare`), the same way.
-A failure is a Problem ('not_in_log', 'log_rewrite', 'log_fork'), never an exception: everyone keeps chatting.
+The client keeps the latest head only: each new one is proven to extend it, so every head it was ever shown is the
+start of the latest (or a Problem said otherwise). A failure is a Problem ('not_in_log', 'log_rewrite', 'log_fork'),
+never an exception: everyone keeps chatting.
 
 >>> check = KeyLogCheck()
 >>> check.ask("alice", "a2V5")
@@ -20,71 +22,79 @@ A failure is a Problem ('not_in_log', 'log_rewrite', 'log_fork'), never an excep
 from chatkit.client.events import Event, LogChecked, Problem
 from chatkit.client.log_frames import TreeHead, hashes
 from chatkit.crypto.merkle import BadProof, check_consistency, check_inclusion, leaf_hash
-from chatkit.protocol import Frame, key_entry
+from chatkit.protocol import ChatError, Frame, key_entry
 
-MAX_HEADS = 1000  # heads and asked keys remembered (a server cannot make a client's memory grow without end)
+MAX_WAITING = 1000  # questions waiting for an answer (a server cannot make a client's memory grow without end)
 Found = tuple[tuple[Event, ...], tuple[Frame, ...]]  # what an answer led to: events to report, frames to send
+Pending = tuple[TreeHead, TreeHead, bool]  # a consistency proof asked for: the older head, the newer, told by a member
 
 
 class KeyLogCheck:
-    """One client's memory of the key log: every head seen (all proven consistent) and the keys proven in it."""
+    """One client's memory of the key log: the latest head (each new one proven to extend it) and the keys proven.
+
+    Only answers to our own questions count: a head the server sends unasked is ignored, so it cannot flood us.
+    """
 
     def __init__(self) -> None:
-        self.heads: dict[int, bytes] = {}  # size -> root, from the server
-        self.told: dict[int, bytes] = {}  # size -> root, read to us by other members (out of band)
+        self.latest: TreeHead | None = None  # the biggest head the server showed us
         self.proven: dict[tuple[str, str], int] = {}  # (name, key) -> its index in the log, proven
         self.asked: set[tuple[str, str | None]] = set()  # keys asked about and not answered yet
-        self.pending: set[tuple[int, int]] = set()  # consistency proofs asked for and not answered yet
-
-    @property
-    def latest(self) -> TreeHead | None:
-        """The biggest head seen so far (None before the first)."""
-        return None if not self.heads else TreeHead(max(self.heads), self.heads[max(self.heads)])
+        self.heads_asked = 0  # tree heads asked for and not answered yet
+        self.pending: dict[tuple[int, int], list[Pending]] = {}  # consistency proofs asked for, by (old, new) size
 
     def ask(self, name: str, pubkey: str | None = None) -> tuple[Frame, ...]:
         """Return the question to send about a key (or the latest key of a name), unless it is proven or asked."""
-        if (name, pubkey) in self.proven or (name, pubkey) in self.asked or len(self.asked) >= MAX_HEADS:
+        if (name, pubkey) in self.proven or (name, pubkey) in self.asked or len(self.asked) >= MAX_WAITING:
             return ()
         self.asked.add((name, pubkey))
         return ({"type": "ask_key", "name": name, **({} if pubkey is None else {"pubkey": pubkey})},)
 
+    def ask_head(self) -> Frame:
+        """Return the question for the log's current head."""
+        self.heads_asked = min(self.heads_asked + 1, MAX_WAITING)
+        return {"type": "ask_head"}
+
     def receive(self, frame: Frame) -> Found:
         """Check one answer from the server's key log (frames checked by log_frames.py first)."""
-        if frame["type"] == "tree_head":
-            return self.see(TreeHead(frame["size"], hashes([frame["root"]])[0]))
         if frame["type"] == "key_proof":
             return self.on_key_proof(frame)
-        return self.on_consistency(frame), ()
+        if frame["type"] == "consistency":
+            return self.on_consistency(frame), ()
+        if self.heads_asked == 0:
+            return (), ()  # a head we did not ask for
+        self.heads_asked -= 1
+        return self.see(TreeHead(frame["size"], hashes([frame["root"]])[0]))
 
-    def see(self, head: TreeHead) -> Found:
-        """Take a head from the server: the same size must have the same root, another size a consistency proof."""
-        known = self.heads.get(head.size)
-        if known is not None:
-            if known == head.root:
-                return (), ()
-            text = f"the server showed two different key logs of size {head.size}: it rewrote its log"
-            return (Problem("log_rewrite", text),), ()
+    def see(self, head: TreeHead, told: bool = False) -> Found:
+        """Take a head (from the server, or `told` by a member): one size has one root, another needs a proof."""
         latest = self.latest
-        if len(self.heads) < MAX_HEADS:
-            self.heads[head.size] = head.root
-        return (), self.ask_consistency(head.size, latest)
+        if latest is None or head == latest:
+            self.latest = head if latest is None else latest
+            return (), ()
+        if head.size == latest.size:
+            return (self.differ(head.size, told),), ()
+        if head.size > latest.size and not told:
+            self.latest = head  # checked against the one before by the proof asked for below
+        old, new = sorted((head, latest), key=lambda each: each.size)
+        if sum(map(len, self.pending.values())) >= MAX_WAITING:
+            return (), ()
+        self.pending.setdefault((old.size, new.size), []).append((old, new, told))
+        return (), ({"type": "ask_consistency", "old_size": old.size, "new_size": new.size},)
 
-    def ask_consistency(self, size: int, other: TreeHead | None) -> tuple[Frame, ...]:
-        """Return the question whether the heads of `size` and `other` belong to one log that only grew."""
-        if other is None or other.size == size:
-            return ()
-        old, new = sorted((size, other.size))
-        self.pending.add((old, new))
-        return ({"type": "ask_consistency", "old_size": old, "new_size": new},)
+    def differ(self, size: int, told: bool) -> Problem:
+        """Say two heads of one size differ: a fork if a member told us theirs, else the server's rewrite."""
+        if told:
+            return Problem("log_fork", f"your key log of size {size} differs from theirs: the server shows two logs")
+        return Problem("log_rewrite", f"the server showed two different key logs of size {size}: it rewrote its log")
 
     def on_key_proof(self, frame: Frame) -> Found:
         """Check that the key asked about is in the log at the head that came with the answer."""
-        head = TreeHead(frame["size"], hashes([frame["root"]])[0])
-        events, replies = self.see(head)
         question = self.question_of(frame["name"], frame.get("pubkey"))
         if question is None:
-            return events, replies  # nothing we asked: only the head counts
+            return (), ()  # nothing we asked
         self.asked.discard(question)
+        head = TreeHead(frame["size"], hashes([frame["root"]])[0])
+        events, replies = self.see(head)
         return (*events, self.check_key(frame, head, question[1])), replies
 
     def question_of(self, name: str, pubkey: str | None) -> tuple[str, str | None] | None:
@@ -110,35 +120,26 @@ class KeyLogCheck:
         return LogChecked(f"{name}'s key is entry {frame['index']} of the key log", head.size, name, pubkey)
 
     def on_consistency(self, frame: Frame) -> tuple[Event, ...]:
-        """Check a consistency proof we asked for: the smaller head must be the start of the bigger one."""
+        """Check a consistency proof we asked for: the older head must be the start of the newer one."""
         old, new = frame["old_size"], frame["new_size"]
-        if (old, new) not in self.pending:
-            return ()
-        self.pending.discard((old, new))
-        old_root, new_root = self.root_of(old), self.root_of(new)
-        try:  # no path at all: the server says it cannot prove it, which check_consistency refuses as empty
-            check_consistency(old, new, old_root, new_root, hashes(frame.get("path", [])))
+        path = hashes(frame.get("path", []))  # no path at all: the server says it cannot prove it (refused as empty)
+        return tuple(self.check_pending(waiting, path) for waiting in self.pending.pop((old, new), []))
+
+    def check_pending(self, waiting: Pending, path: list[bytes]) -> Event:
+        """Return LogChecked if `path` proves the older head starts the newer one, else the Problem that says not."""
+        old, new, told = waiting
+        try:
+            check_consistency(old.size, new.size, old.root, new.root, path)
         except BadProof as failure:
-            return (self.broken(old, new, str(failure)),)
-        return (LogChecked(f"the key log of size {old} is the start of the one of size {new}", new),)
-
-    def root_of(self, size: int) -> bytes:
-        """Return the root we know for a size, from the server or from another member."""
-        return self.heads.get(size, self.told.get(size, b""))
-
-    def broken(self, old: int, new: int, why: str) -> Problem:
-        """Say a consistency proof failed: a fork if another member's head is involved, else a rewrite."""
-        if old in self.told or new in self.told:
-            return Problem("log_fork", f"the server shows another member another key log ({why}): a split view")
-        return Problem("log_rewrite", f"the server's key log was rewritten, not only appended to ({why})")
+            if told:
+                return Problem("log_fork", f"the server shows another member another key log ({failure}): a split view")
+            return Problem("log_rewrite", f"the server's key log was rewritten, not only appended to ({failure})")
+        return LogChecked(f"the key log of size {old.size} is the start of the one of size {new.size}", new.size)
 
     def compare(self, head: TreeHead) -> Found:
         """Compare a head another member read to us: the same size must match, another needs a consistency proof."""
-        ours = self.heads.get(head.size)
-        if ours is not None:
-            if ours != head.root:
-                text = f"your key log of size {head.size} differs from theirs: the server shows you two logs"
-                return (Problem("log_fork", text),), ()
+        if self.latest is None:
+            raise ChatError("no head of the key log yet to compare with: ask for one first (ask_key_log_head)")
+        if head == self.latest:
             return (LogChecked(f"the key log of size {head.size} is the same as theirs", head.size),), ()
-        self.told[head.size] = head.root
-        return (), self.ask_consistency(head.size, self.latest)
+        return self.see(head, told=True)
