@@ -18,7 +18,7 @@ from chatkit.client.log_frames import TreeHead
 from chatkit.client.session import ClientSession
 from chatkit.crypto import merkle, signing
 from chatkit.lab.hostile_log import OmittingLog, RewritingLog, SplitViewLog, lying_key_log
-from chatkit.protocol import ChatError, b64, encode, key_entry
+from chatkit.protocol import ChatError, ProtocolError, b64, encode, key_entry
 from chatkit.server import ChatServer
 from tests.conftest import PASSWORD, eventually
 
@@ -212,7 +212,10 @@ def test_a_malformed_log_answer_is_dropped_and_reported() -> None:
 @pytest.mark.parametrize("size", [1, 2, 7])
 def test_the_fingerprint_is_what_two_people_read_aloud(size: int) -> None:
     head = TreeHead(size, merkle.tree_root([b"x"] * size))
-    assert head.fingerprint().startswith(f"{size}: ") and len(head.fingerprint().split()) == 5
+    assert head.fingerprint().startswith(f"{size}: ") and len(head.fingerprint().split()) == 9
+    assert TreeHead.from_fingerprint(head.fingerprint()) == head
+    with pytest.raises(ProtocolError):
+        TreeHead.from_fingerprint(head.fingerprint()[:-2])
 
 
 def test_answers_nobody_asked_for_are_ignored() -> None:

@@ -27,9 +27,26 @@ class TreeHead:
     root: bytes
 
     def fingerprint(self) -> str:
-        """Return the head as two people read it to each other: the size and the root's first 16 bytes in hex."""
-        digits = self.root[:16].hex()
-        return f"{self.size}: " + " ".join(digits[i : i + 8] for i in range(0, 32, 8))
+        """Return the head as two people read it to each other: the size, then the root in eight groups of hex."""
+        digits = self.root.hex()
+        return f"{self.size}: " + " ".join(digits[i : i + 8] for i in range(0, len(digits), 8))
+
+    @classmethod
+    def from_fingerprint(cls, text: str) -> "TreeHead":
+        """Read back a head someone read to us ("3: 9d59d62b 84673c78 ..."); raise ProtocolError if it is not one.
+
+        >>> head = TreeHead(3, bytes(range(32)))
+        >>> TreeHead.from_fingerprint(head.fingerprint()) == head
+        True
+        """
+        size, _, digits = text.partition(":")
+        try:
+            head = cls(int(size), bytes.fromhex(digits.replace(" ", "")))
+        except ValueError:
+            raise ProtocolError(f"a key log head reads like '3: 9d59d62b 84673c78 ...', not {text!r:.80}") from None
+        if len(head.root) != HASH_BYTES or head.size < 0:
+            raise ProtocolError(f"a key log head has a size and {HASH_BYTES} bytes of root, not {text!r:.80}")
+        return head
 
 
 def hashes(texts: list[object]) -> list[bytes]:
