@@ -13,7 +13,7 @@ import pytest
 from chatkit.client import ChatClient
 from chatkit.client.codec import SealedCodec
 from chatkit.client.events import LogChecked, Problem
-from chatkit.client.key_log_check import KeyLogCheck
+from chatkit.client.key_log_check import MAX_WAITING, KeyLogCheck
 from chatkit.client.log_frames import TreeHead
 from chatkit.client.session import ClientSession
 from chatkit.crypto import merkle, signing
@@ -242,3 +242,10 @@ def test_a_head_told_by_a_member_needs_a_head_of_our_own_and_a_proof_for_another
     assert [type(event) for event in events] == [LogChecked]
     forked, _ = check.compare(TreeHead(5, merkle.tree_root([b"another", *entries[1:]])))
     assert [event.code for event in forked if isinstance(event, Problem)] == ["log_fork"]
+
+
+def test_a_server_that_never_answers_consistency_questions_is_reported() -> None:
+    check = KeyLogCheck()
+    for size in range(1, MAX_WAITING + 3):
+        events, _ = check.see(TreeHead(size, merkle.tree_root(entries_and_root(1)[0] * size)))
+    assert [event.code for event in events if isinstance(event, Problem)] == ["log_rewrite"]

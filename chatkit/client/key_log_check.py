@@ -76,8 +76,9 @@ class KeyLogCheck:
         if head.size > latest.size and not told:
             self.latest = head  # checked against the one before by the proof asked for below
         old, new = sorted((head, latest), key=lambda each: each.size)
-        if sum(map(len, self.pending.values())) >= MAX_WAITING:
-            return (), ()
+        if sum(map(len, self.pending.values())) >= MAX_WAITING:  # a server that never proves is one that cannot
+            text = f"the server left {MAX_WAITING} consistency proofs unanswered: its log cannot be checked"
+            return (Problem("log_rewrite", text),), ()
         self.pending.setdefault((old.size, new.size), []).append((old, new, told))
         return (), ({"type": "ask_consistency", "old_size": old.size, "new_size": new.size},)
 
