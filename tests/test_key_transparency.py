@@ -191,9 +191,8 @@ def test_an_answer_with_another_key_is_not_in_log() -> None:
     assert [e.code for e in events if isinstance(e, Problem)] == ["not_in_log"]
 
 
-def test_a_consistency_answer_without_proof_is_a_rewrite_and_one_not_asked_for_is_ignored() -> None:
+def test_a_consistency_answer_without_proof_is_a_rewrite() -> None:
     check, (entries, _) = KeyLogCheck(), entries_and_root(5)
-    assert check.receive({"type": "consistency", "old_size": 1, "new_size": 2}) == ((), ())
     check.see(TreeHead(3, merkle.tree_root(entries[:3])))
     _, asked = check.see(TreeHead(5, merkle.tree_root(entries)))
     assert asked == ({"type": "ask_consistency", "old_size": 3, "new_size": 5},)
@@ -218,11 +217,16 @@ def test_the_fingerprint_is_what_two_people_read_aloud(size: int) -> None:
         TreeHead.from_fingerprint(head.fingerprint()[:-2])
 
 
-def test_answers_nobody_asked_for_are_ignored() -> None:
+def test_answers_nobody_asked_for_are_reported_and_ignored() -> None:
     check, (entries, root) = KeyLogCheck(), entries_and_root(3)
-    assert check.receive({"type": "tree_head", "size": 3, "root": root}) == ((), ())
-    unasked = {"type": "key_proof", "name": "user1", "size": 3, "root": root, "path": []}
-    assert check.receive(unasked) == ((), ()) and check.latest is None
+    for unasked in (
+        {"type": "tree_head", "size": 3, "root": root},
+        {"type": "key_proof", "name": "user1", "size": 3, "root": root, "path": []},
+        {"type": "consistency", "old_size": 1, "new_size": 2},
+    ):
+        events, replies = check.receive(unasked)
+        assert [event.code for event in events if isinstance(event, Problem)] == ["malformed"] and replies == ()
+    assert check.latest is None
     check.ask_head()
     check.receive({"type": "tree_head", "size": 3, "root": root})
     assert check.latest == TreeHead(3, merkle.tree_root(entries))

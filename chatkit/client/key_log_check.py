@@ -32,7 +32,8 @@ Pending = tuple[TreeHead, TreeHead, bool]  # a consistency proof asked for: the 
 class KeyLogCheck:
     """One client's memory of the key log: the latest head (each new one proven to extend it) and the keys proven.
 
-    Only answers to our own questions count: a head the server sends unasked is ignored, so it cannot flood us.
+    Only answers to our own questions count: one the server sends unasked is reported and ignored, so it cannot
+    flood us with heads to check.
     """
 
     def __init__(self) -> None:
@@ -49,6 +50,12 @@ class KeyLogCheck:
         self.asked.add((name, pubkey))
         return ({"type": "ask_key", "name": name, **({} if pubkey is None else {"pubkey": pubkey})},)
 
+    def forget_questions(self) -> None:
+        """Forget the questions of a connection that ended: its answers will never come (call at each welcome)."""
+        self.asked.clear()
+        self.pending.clear()
+        self.heads_asked = 0
+
     def ask_head(self) -> Frame:
         """Return the question for the log's current head."""
         self.heads_asked = min(self.heads_asked + 1, MAX_WAITING)
@@ -61,7 +68,7 @@ class KeyLogCheck:
         if frame["type"] == "consistency":
             return self.on_consistency(frame), ()
         if self.heads_asked == 0:
-            return (), ()  # a head we did not ask for
+            return (unasked(frame),), ()
         self.heads_asked -= 1
         return self.see(TreeHead(frame["size"], hashes([frame["root"]])[0]))
 
@@ -92,7 +99,7 @@ class KeyLogCheck:
         """Check that the key asked about is in the log at the head that came with the answer."""
         question = self.question_of(frame["name"], frame.get("pubkey"))
         if question is None:
-            return (), ()  # nothing we asked
+            return (unasked(frame),), ()
         self.asked.discard(question)
         head = TreeHead(frame["size"], hashes([frame["root"]])[0])
         events, replies = self.see(head)
@@ -124,7 +131,8 @@ class KeyLogCheck:
         """Check a consistency proof we asked for: the older head must be the start of the newer one."""
         old, new = frame["old_size"], frame["new_size"]
         path = hashes(frame.get("path", []))  # no path at all: the server says it cannot prove it (refused as empty)
-        return tuple(self.check_pending(waiting, path) for waiting in self.pending.pop((old, new), []))
+        waiting = self.pending.pop((old, new), [])
+        return tuple(self.check_pending(each, path) for each in waiting) if waiting else (unasked(frame),)
 
     def check_pending(self, waiting: Pending, path: list[bytes]) -> Event:
         """Return LogChecked if `path` proves the older head starts the newer one, else the Problem that says not."""
@@ -144,3 +152,8 @@ class KeyLogCheck:
         if head == self.latest:
             return (LogChecked(f"the key log of size {head.size} is the same as theirs", head.size),), ()
         return self.see(head, told=True)
+
+
+def unasked(frame: Frame) -> Problem:
+    """Report an answer of the key log that answers no question of ours: it is ignored."""
+    return Problem("malformed", f"the server sent a {frame['type']!r} line nobody asked for: it was ignored")

@@ -138,6 +138,7 @@ class ClientSession:
 
     def _on_welcome(self, frame: Frame, line: bytes) -> Outcome:
         """Ask the key log whether it holds our own key: the server must have published it (S16)."""
+        self.key_log.forget_questions()  # a new connection: what we asked on the last one gets no answer
         return Outcome(replies=() if self.own_key is None else self.key_log.ask(self.name, self.own_key))
 
     def _on_key_log(self, frame: Frame, line: bytes) -> Outcome:
