@@ -161,7 +161,7 @@ def test_a_restart_keeps_the_log(start_server: Callable[..., ChatServer], connec
     alice.connect()
     after = head_of_size(alice, 2)
     assert (after.size, after.root) == (before.size, before.root)
-    assert server.hub.keys.tree.keys[0] == ("alice", key_of(alice))
+    assert server.hub.key_log.tree.keys[0] == ("alice", key_of(alice))
     assert log_problems(alice) == []
 
 

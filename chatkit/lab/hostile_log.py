@@ -75,8 +75,8 @@ class OmittingLog(KeyLog):
 def lying_key_log(server: ChatServer, lying: KeyLog) -> Iterator[KeyLog]:
     """Make the running server answer every key log question from `lying` until the block ends."""
     hub = server.hub
-    hub.keys = lying
+    hub.key_log = lying
     try:
         yield lying
     finally:
-        hub.keys = KeyLog(server.log)  # the honest log again, as the database kept it (no lie was ever written)
+        hub.key_log = KeyLog(server.log)  # the honest log again, as the database kept it (no lie was ever written)

@@ -31,7 +31,7 @@ class Hub:
         self.rules = rules  # ChatServer.rules sets it again if a notebook swaps the rules while running
         self.delivery = delivery
         self.limits = limits
-        self.keys = KeyLog(log)  # the key log (S16): every identity key handed out, in a Merkle tree
+        self.key_log = KeyLog(log)  # the key log (S16): every identity key handed out, in a Merkle tree
         self._rooms = Rooms()
         self._lock = threading.Lock()  # one order for log ids, room changes and posted lines
 
@@ -44,7 +44,7 @@ class Hub:
             raise Refused("name_taken", f"the name {name!r} is already taken on this server")
         self.log.saw_user(name)
         if "pubkey" in hello:  # every mode whose members bring an identity key publishes it (S16)
-            self.keys.add(member, name, hello["pubkey"])
+            self.key_log.add(member, name, hello["pubkey"])
         self.reply(member, {"type": "welcome", "name": name, "mode": self.rules.name})
 
     def move(self, member: Member, room: str) -> None:
@@ -91,7 +91,7 @@ class Hub:
 
     def answer_key_log(self, member: Member, ask: Frame) -> None:
         """Answer a question about the key log: its head, a key's proof, or a consistency proof (S16)."""
-        self.reply(member, self.keys.answer(member, ask))
+        self.reply(member, self.key_log.answer(member, ask))
 
     def leave(self, member: Member) -> None:
         """Forget a member whose conversation ended, tell their room, and close their connection."""
