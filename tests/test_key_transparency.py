@@ -253,3 +253,24 @@ def test_a_server_that_never_answers_consistency_questions_is_reported() -> None
     for size in range(1, MAX_WAITING + 3):
         events, _ = check.see(TreeHead(size, merkle.tree_root(entries_and_root(1)[0] * size)))
     assert [event.code for event in events if isinstance(event, Problem)] == ["log_rewrite"]
+
+
+def test_the_ratchet_mode_publishes_and_checks_keys_too(
+    start_server: Callable[..., ChatServer], connect: Connect
+) -> None:
+    server = start_server("ratchet")
+    members: list[ChatClient] = []
+    for name in ("alice", "bob", "carol"):
+        members.append(connect(server, name, ""))
+        for member in members:
+            member.wait_for_group([each.name for each in members])
+    alice, bob, carol = members
+    for client in members:
+        assert proven(client, client.name).pubkey == key_of(client)
+    carol.send("hello from carol")
+    alice.wait_for_message("hello from carol", sender="carol")
+    assert proven(alice, "carol").pubkey == key_of(carol)  # a message held until carol's sender key came, too
+    head_of_size(bob, 3)
+    bob.compare_key_log(head_of_size(alice, 3))
+    checked(bob, "the same as theirs")
+    assert log_problems(alice) == log_problems(bob) == log_problems(carol) == []

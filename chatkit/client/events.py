@@ -80,10 +80,19 @@ class LogChecked:
 
 
 @dataclass(frozen=True)
+class GroupChanged:
+    """Ratchet mode: the room's signed group state changed; `members` is its list, in the order they joined."""
+
+    room: str
+    epoch: int
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Closed:
     """The connection ended; `reason` says why."""
 
     reason: str
 
 
-Event = ChatMessage | Wire | Problem | Notice | Joined | RoomList | Members | LogChecked | Closed
+Event = ChatMessage | Wire | Problem | Notice | Joined | RoomList | Members | GroupChanged | LogChecked | Closed

@@ -29,6 +29,8 @@ from chatkit.client.codec import Codec
 from chatkit.client.events import ChatMessage, Event, Joined, Members, Notice, Problem, RoomList
 from chatkit.client.key_log_check import KeyLogCheck
 from chatkit.client.names import look_alikes
+from chatkit.client.ratchet_codec import RatchetCodec
+from chatkit.client.reaction import Reaction
 from chatkit.protocol import ChatError, Frame, ProtocolError, Refused
 
 
@@ -53,6 +55,7 @@ class ClientSession:
         self.held: dict[str, list[tuple[Frame, bytes]]] = {}  # sender -> messages held back (their key changed)
         self.key_log = KeyLogCheck()  # what the server's key log proved to us (S16)
         self.own_key: str | None = None  # our identity key as the hello sent it, in modes that have one
+        self.unopened: list[tuple[Frame, bytes]] = []  # ratchet mode: messages whose sender key has not arrived yet
 
     def hello(self) -> Frame:
         """Return the greeting, which asks for our first room."""
@@ -114,6 +117,9 @@ class ClientSession:
         try:
             opened = self.codec.open(frame, self.name)
         except Refused as refusal:  # it did not decrypt, or it is a replay: the person sees why, not the text
+            if refusal.code == "no_sender_key":  # opened once the key arrives (ratchet mode): nothing to say yet
+                self.unopened = [*self.unopened, (frame, line)][-MAX_HELD:]
+                return Outcome()
             if refusal.code in HELD_BACK:  # signed with a new key: kept until the person accepts it
                 held = self.held.setdefault(frame["sender"], [])
                 held[:] = [*held, (frame, line)][-MAX_HELD:]
@@ -162,11 +168,13 @@ class ClientSession:
         if joining.reply is not None:  # we created the room: the server's next 'joined' says what it stored
             self.waiting = True
             return Outcome(warnings, (joining.reply,))
-        return Outcome((*warnings, Joined(self.room)), answered=True)
+        return Outcome((*warnings, Joined(self.room)), joining.sends, answered=True)
 
     def _on_error(self, frame: Frame, line: bytes) -> Outcome:
         code = frame["code"] if frame["code"] in protocol.REFUSALS else "malformed"
         problem = Problem(code, frame["text"], line)
+        if code == "stale_change" and isinstance(self.codec, RatchetCodec):  # made again on the state that won
+            return self._outcome(self.codec.on_refused(code), ())
         if not self.waiting:  # a refusal of something we do not wait for (a message, say): report it
             return Outcome((problem,))
         self.waiting = False  # the server answers in order: this is its answer to our hello or join
@@ -185,6 +193,28 @@ class ClientSession:
         flags = (Problem("look_alike", f"{a!r} and {b!r} look alike: check who is who", line) for a, b in alike)
         return Outcome((*flags, Members(frame["room"], names)))
 
+    # --- the ratchet mode's own lines: the codec reacts, then held messages are tried again ---
+
+    def _on_ratchet(self, frame: Frame, line: bytes) -> Outcome:
+        if not isinstance(self.codec, RatchetCodec):
+            raise ProtocolError(f"a {frame['type']!r} line only exists in the ratchet mode, not in {self.codec.mode}")
+        react = {"change": self.codec.on_change, "direct": self.codec.on_direct, "knock": self.codec.on_knock}
+        return self.ratchet_outcome(react[frame["type"]](frame, self.name), line)
+
+    def ratchet_outcome(self, reaction: Reaction, line: bytes = b"") -> Outcome:
+        """Turn what the ratchet codec did into an Outcome; retry held messages if a sender key arrived."""
+        events = tuple(replace(event, line=line) if isinstance(event, Problem) else event for event in reaction.events)
+        return self._outcome(reaction, events)
+
+    def _outcome(self, reaction: Reaction, events: tuple[Event, ...]) -> Outcome:
+        outcomes: list[Outcome] = []
+        if reaction.released:
+            waiting, self.unopened = self.unopened, []
+            outcomes = [self._on_message(frame, held) for frame, held in waiting]
+        opened = (event for outcome in outcomes for event in outcome.events)
+        asks = (reply for outcome in outcomes for reply in outcome.replies)  # the key log's questions (S16)
+        return Outcome((*events, *opened), (*reaction.sends, *asks))
+
 
 HELD_BACK = ("key_changed", "held_back")  # the refusals of a message whose sender's key is not the pinned one
 MAX_HELD = 100  # messages held back per sender (the oldest are dropped)
@@ -202,4 +232,7 @@ REACTIONS: dict[str, Callable[[ClientSession, Frame, bytes], Outcome]] = {
     "tree_head": ClientSession._on_key_log,
     "key_proof": ClientSession._on_key_log,
     "consistency": ClientSession._on_key_log,
+    "change": ClientSession._on_ratchet,
+    "direct": ClientSession._on_ratchet,
+    "knock": ClientSession._on_ratchet,
 }

@@ -29,3 +29,21 @@ class BadSignature(ValueError):
 
     def __init__(self) -> None:
         super().__init__("signature does not verify: the message was not signed by the claimed sender")
+
+
+class HandshakeFailed(ValueError):
+    """The hybrid exchange (hybrid.py) stopped: a message was forged, swapped, replayed, malformed or out of order.
+
+    No key comes out of a failed exchange; the sentence says which check failed, so that a student can see the
+    attack that was caught.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"key exchange failed: {reason}")
+
+
+class BadChange(ValueError):
+    """A change to the group (group_state.py) was refused: not signed by a member, or not made on our group state."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"group change refused: {reason}")

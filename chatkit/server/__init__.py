@@ -4,10 +4,11 @@ How the package is built, from the top down (every import points down, none back
 chat_server.py (lifetime: start, stop, the accept loop, the watchdog; its threads are kept in crew.py, its
 sockets made in listener.py) starts a conversation per member (conversation.py: bytes in, requests out;
 chatkit/framing.py cuts the bytes into lines). Conversations talk only to the hub (hub.py), which owns the rooms
-(rooms.py), the log, the mode's rules (rules.py: classic.py beside sealed.py, the one place the two modes differ)
-and the delivery: first the simple form (delivery.py, `DirectDelivery`), then the server's default, the postman
-(postman.py). A member (member.py) is a small record. The hub also keeps the key log (key_log.py, S16): every
-identity key a hello brings, in a Merkle tree whose proofs clients check.
+(rooms.py), the log, the mode's rules (rules.py: classic.py, sealed.py and ratchet.py, the one place the modes
+differ; the ratchet mode's group changes and lines for one member are routed by the hub too) and the delivery:
+first the simple form (delivery.py, `DirectDelivery`), then the server's default, the postman (postman.py). A member
+(member.py) is a small record. The hub also keeps the key log (key_log.py, S16): every identity key a hello
+brings, in a Merkle tree whose proofs clients check.
 
 A 'say' line's way through the server, from the socket to each member's socket, in 10 functions and 5 files:
 
@@ -37,6 +38,7 @@ from chatkit.server.chat_server import ChatServer
 from chatkit.server.delivery import Delivery, DirectDelivery
 from chatkit.server.member import Limits
 from chatkit.server.postman import Postman
+from chatkit.server.ratchet import RatchetRules
 from chatkit.server.rules import Rules, make_rules
 
-__all__ = ["ChatServer", "Delivery", "DirectDelivery", "Limits", "Postman", "Rules", "make_rules"]
+__all__ = ["ChatServer", "Delivery", "DirectDelivery", "Limits", "Postman", "RatchetRules", "Rules", "make_rules"]

@@ -26,7 +26,7 @@ class Labeller:
             known["room"] = str(frame["room"])
         outgoing = event.direction in OUTGOING
         named = frame.get("name") if frame.get("type") in NAMES_THE_SENDER else None  # a key log line names its subject
-        sender = str(frame.get("sender") or named or (known.get("name", "") if outgoing else ""))
+        sender = str(frame.get("sender") or frame.get("from") or named or (known.get("name", "") if outgoing else ""))
         return str(frame.get("room") or known.get("room", "")), sender
 
 
