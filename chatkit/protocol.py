@@ -96,7 +96,28 @@ chatkit.protocol.ProtocolError: 'join' message needs the field 'room'
 >>> decode(b'{"type": "shout", "text": "HI"}\n')  # doctest: +ELLIPSIS
 Traceback (most recent call last):
     ...
-chatkit.protocol.ProtocolError: unknown message type 'shout'; expected one of change, check, direct, ...
+chatkit.protocol.ProtocolError: unknown message type 'shout'; expected one of ask_consistency, ask_head, ask_key, ...
+
+The key log (S16, key transparency): the server appends (name, identity key) the first time a name says hello with
+that key, and answers questions about its Merkle tree (chatkit/crypto/merkle.py). A client asks for the tree head,
+for the proof that a key (or, without `pubkey`, the latest key of a name) is in it, and for the proof that an
+older head is the start of a newer one. Every proof of a key carries the head it is proven against; a key that is
+not in the log comes back without `index` and `pubkey`:
+
+>>> encode({"type": "ask_head"}), encode({"type": "ask_key", "name": "carol", "pubkey": "a2V5"})
+(b'{"type": "ask_head"}\n', b'{"type": "ask_key", "name": "carol", "pubkey": "a2V5"}\n')
+>>> encode({"type": "ask_consistency", "old_size": 2, "new_size": 5})
+b'{"type": "ask_consistency", "old_size": 2, "new_size": 5}\n'
+>>> decode(b'{"type": "tree_head", "size": 5, "root": "cm9vdA=="}\n')["size"]
+5
+>>> proof = decode(b'{"type": "key_proof", "name": "carol", "pubkey": "a2V5", "index": 2, "size": 5, '
+...                b'"root": "cm9vdA==", "path": ["aGFzaA==", "aGFzaA=="]}\n')
+>>> proof["index"], len(proof["path"])
+(2, 2)
+>>> decode(b'{"type": "consistency", "old_size": 2, "new_size": 5, "path": ["aGFzaA=="]}\n')["new_size"]
+5
+>>> key_entry("carol", "a2V5")                  # the bytes of one leaf of the log
+b'["carol","a2V5"]'
 """
 
 import base64
@@ -158,6 +179,13 @@ FIELDS: dict[str, dict[str, type]] = {
     "members": {"room": str, "names": list},
     "notice": {"text": str},
     "error": {"code": str, "text": str},
+    # the key log (S16): client -> server, then server -> client
+    "ask_head": {},
+    "ask_key": {"name": str, "pubkey": str},
+    "ask_consistency": {"old_size": int, "new_size": int},
+    "tree_head": {"size": int, "root": str},
+    "key_proof": {"name": str, "pubkey": str, "index": int, "size": int, "root": str, "path": list},
+    "consistency": {"old_size": int, "new_size": int, "path": list},
 }
 OPTIONAL: dict[str, set[str]] = {
     "hello": {"proof", "pubkey", "mode"},
@@ -166,6 +194,9 @@ OPTIONAL: dict[str, set[str]] = {
     "message": {"counter", "nonce", "signature", "pubkey", *RATCHET_HEADER},
     "change": {"head", "id", "sender"},  # a client names the head its change makes; the server adds id and sender
     "direct": {"to", "from"},  # a client names who it is for; the server says who it is from
+    "ask_key": {"pubkey"},  # without it: the latest key logged for the name
+    "key_proof": {"pubkey", "index", "path"},  # without them: the log holds no such key
+    "consistency": {"path"},  # without it: the server cannot prove these sizes (it has no tree that big)
 }
 
 
@@ -367,3 +398,8 @@ def header_bytes(room: str, sender: str, counter: int, sent_at: float) -> bytes:
 def error(code: str, text: str) -> Frame:
     """Build an error message for the person who caused it."""
     return {"type": "error", "code": code, "text": text}
+
+
+def key_entry(name: str, pubkey: str) -> bytes:
+    """The bytes of one entry of the key log (S16): a name and its identity key as base64, the same everywhere."""
+    return json.dumps([name, pubkey], separators=(",", ":")).encode()

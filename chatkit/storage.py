@@ -1,4 +1,4 @@
-"""The server's SQLite log: messages (room, sender, timestamp, stored payload), rooms and users.
+"""The server's SQLite log: messages (room, sender, timestamp, stored payload), rooms, users and the key log.
 
 One writer: every write goes through a queue to a single thread that owns the write connection and commits in
 batches, so many client threads never fight over the database and never wait for the disk.
@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, first_seen TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS marks (
     room TEXT NOT NULL, sender TEXT NOT NULL, pubkey TEXT NOT NULL, counter INTEGER NOT NULL,
     PRIMARY KEY (room, sender, pubkey));
+CREATE TABLE IF NOT EXISTS key_log (position INTEGER PRIMARY KEY, name TEXT NOT NULL, pubkey TEXT NOT NULL);
 """
 Mark = tuple[str, str, str]  # (room, sender, sender's public key): whose counter a high-water mark is
 RoomRow = tuple[str, str | None, bytes | None]  # name, KDF parameters (JSON), the creator's check
@@ -172,6 +173,19 @@ class ChatLog:
                     (name, now, now, now),
                 )
             )
+
+    def log_key(self, position: int, name: str, pubkey: str) -> None:
+        """Keep entry `position` of the key log (S16): append-only, so a restart rebuilds the very same tree."""
+        with self._lock:
+            self._refuse_if_closed()
+            self._queue.put(("INSERT INTO key_log VALUES (?, ?, ?)", (position, name, pubkey)))
+
+    def logged_keys(self) -> list[tuple[str, str]]:
+        """Return every entry of the key log, (name, public key as base64), oldest first."""
+        self.flush()
+        with closing(self._connect()) as conn:
+            rows = conn.execute("SELECT name, pubkey FROM key_log ORDER BY position").fetchall()
+        return [(str(name), str(pubkey)) for name, pubkey in rows]
 
     def _refuse_if_closed(self) -> None:
         if self._failure is not None:

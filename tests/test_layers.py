@@ -53,6 +53,8 @@ LAYERS: dict[str, Layer] = {
             ("chatkit.crypto.signing", "chatkit.server.sealed"),
             ("chatkit.crypto.labels", "chatkit.server.sealed"),
             ("chatkit.crypto.errors", "chatkit.server.sealed"),
+            # the key log (S16): Merkle hashes over public keys, no secret anywhere
+            ("chatkit.crypto.merkle", "chatkit.server.key_log"),
         ),
     ),
     "client": Layer(

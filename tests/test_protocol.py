@@ -74,6 +74,20 @@ EXAMPLES: dict[str, Frame] = {
     "members": {"type": "members", "room": "general", "names": ["alice", "bob"]},
     "notice": {"type": "notice", "text": "bob joined — welcome ✓"},
     "error": {"type": "error", "code": "malformed", "text": "line is not JSON"},
+    "ask_head": {"type": "ask_head"},
+    "ask_key": {"type": "ask_key", "name": "carol", "pubkey": "a2V5"},
+    "ask_consistency": {"type": "ask_consistency", "old_size": 2, "new_size": 5},
+    "tree_head": {"type": "tree_head", "size": 5, "root": "cm9vdA=="},
+    "key_proof": {
+        "type": "key_proof",
+        "name": "carol",
+        "pubkey": "a2V5",
+        "index": 2,
+        "size": 5,
+        "root": "cm9vdA==",
+        "path": ["aGFzaA=="],
+    },
+    "consistency": {"type": "consistency", "old_size": 2, "new_size": 5, "path": ["aGFzaA=="]},
 }
 
 

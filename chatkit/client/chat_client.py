@@ -28,6 +28,7 @@ from chatkit.client.group_calls import GroupCalls
 from chatkit.client.identities import Identities
 from chatkit.client.inbox import Inbox
 from chatkit.client.keystore import KeyStore
+from chatkit.client.log_frames import TreeHead
 from chatkit.client.room_pins import RoomPins
 from chatkit.client.session import ClientSession
 from chatkit.client.tls import client_context
@@ -193,6 +194,36 @@ class ChatClient(EventWaits, GroupCalls):
         if not isinstance(identities, Identities):
             raise ChatError(f"the {self.mode} mode has no identity keys: safety numbers are a sealed-mode idea")
         return identities
+
+    # --- the key log (S16): the server publishes every identity key; the client checks its proofs ---
+
+    @property
+    def key_log_head(self) -> TreeHead | None:
+        """The biggest head of the server's key log this client has seen (read its fingerprint() to others)."""
+        with self._lock:
+            return self.session.key_log.latest
+
+    def ask_key_log_head(self) -> None:
+        """Ask the server for its key log's current head (a new one is checked against the last one seen)."""
+        with self._lock:
+            frame = self.session.key_log.ask_head()
+        self._send(frame)
+
+    def look_up_key(self, name: str) -> None:
+        """Ask the key log for the latest key of `name`, with its proof (the answer arrives as LogChecked)."""
+        with self._lock:
+            frames = self.session.key_log.ask(name)
+        for frame in frames:
+            self._send(frame)
+
+    def compare_key_log(self, theirs: TreeHead) -> None:
+        """Compare the head another member read to us (out of band, like a safety number): a fork is a Problem."""
+        with self._lock:
+            events, replies = self.session.key_log.compare(theirs)
+        for frame in replies:
+            self._send(frame)
+        for event in events:
+            self._report(event)
 
     def send_line(self, line: bytes) -> None:
         """Send raw bytes as they are: for the attack notebooks, which craft lines by hand."""

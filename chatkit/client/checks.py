@@ -20,6 +20,7 @@ chatkit.protocol.ProtocolError: a message's time should be a Unix time between 0
 from collections.abc import Callable
 
 from chatkit import protocol
+from chatkit.client import log_frames
 from chatkit.protocol import Frame, ProtocolError, Refused
 
 LATEST_TIME = 4_102_444_800.0  # 2100-01-01 UTC: later than any honest clock, early enough for every time function
@@ -161,4 +162,7 @@ CHECKS: dict[str, Callable[[Frame], None]] = {
     "notice": lambda frame: check_text(frame["text"], "a notice"),
     "error": check_error,
     "welcome": check_welcome,
+    "tree_head": log_frames.check_tree_head,  # the key log's answers (S16)
+    "key_proof": log_frames.check_key_proof,
+    "consistency": log_frames.check_consistency,
 }

@@ -33,7 +33,8 @@ class Problem:
     """Something went wrong that the person should see: a refusal from the server or a message that failed."""
 
     # a refusal's code ('cannot_decrypt', 'replay', 'key_changed', 'held_back', 'wrong_password', 'malformed', ...),
-    # or a warning beside a message that was shown: 'gap', 'reorder', 'look_alike'
+    # or a warning beside a message that was shown: 'gap', 'reorder', 'look_alike',
+    # or what the key log's proofs caught (S16): 'not_in_log', 'log_rewrite', 'log_fork'
     code: str
     text: str
     line: bytes = b""  # the line that caused it, if one did
@@ -69,6 +70,16 @@ class Members:
 
 
 @dataclass(frozen=True)
+class LogChecked:
+    """The server's key log proved something (S16): a key is in it, or an older log is the start of a newer one."""
+
+    what: str  # the sentence to show: "carol's key is entry 2 of the key log"
+    size: int  # the size of the log it was proven against
+    name: str = ""  # whose key, for a key
+    pubkey: str = ""  # the key proven (base64), for a key
+
+
+@dataclass(frozen=True)
 class GroupChanged:
     """Ratchet mode: the room's signed group state changed; `members` is its list, in the order they joined."""
 
@@ -84,4 +95,4 @@ class Closed:
     reason: str
 
 
-Event = ChatMessage | Wire | Problem | Notice | Joined | RoomList | Members | GroupChanged | Closed
+Event = ChatMessage | Wire | Problem | Notice | Joined | RoomList | Members | GroupChanged | LogChecked | Closed

@@ -5,7 +5,8 @@ The session knows the person's name, their room and their mode's codec. It build
 (sealed mode's room check), and whether the request we wait for (a hello or a join) got its answer. Every line is
 checked first (checks.py) and a line that cannot be acted on becomes a Problem: nothing from the server can raise
 out of `receive`, move us to a room we did not ask for, or change a room's salt under us. A sealed message whose
-sender came with another identity key than their pin is held back here until `accept_key`. The threaded
+sender came with another identity key than their pin is held back here until `accept_key`. What the server's key
+log proves (S16: our own key, each sender's, every new head) is checked by key_log_check.py. The threaded
 `ChatClient` feeds it lines and carries out what it returns, so everything here is tested with plain bytes:
 
 >>> from chatkit.client.codec import ClassicCodec
@@ -26,6 +27,7 @@ from chatkit import protocol
 from chatkit.client.checks import check_from_server, check_joined_answers
 from chatkit.client.codec import Codec
 from chatkit.client.events import ChatMessage, Event, Joined, Members, Notice, Problem, RoomList
+from chatkit.client.key_log_check import KeyLogCheck
 from chatkit.client.names import look_alikes
 from chatkit.client.ratchet_codec import RatchetCodec
 from chatkit.client.reaction import Reaction
@@ -51,12 +53,16 @@ class ClientSession:
         self.waiting = False  # a hello or a join was sent and the server has not answered it yet
         self.asked = room  # the room that hello or join asked for: the only one a 'joined' may put us in
         self.held: dict[str, list[tuple[Frame, bytes]]] = {}  # sender -> messages held back (their key changed)
+        self.key_log = KeyLogCheck()  # what the server's key log proved to us (S16)
+        self.own_key: str | None = None  # our identity key as the hello sent it, in modes that have one
         self.unopened: list[tuple[Frame, bytes]] = []  # ratchet mode: messages whose sender key has not arrived yet
 
     def hello(self) -> Frame:
         """Return the greeting, which asks for our first room."""
         self.waiting, self.asked = True, self.room
-        return {"type": "hello", "name": self.name, "room": self.room, **self.codec.hello_fields(self.name)}
+        fields = self.codec.hello_fields(self.name)
+        self.own_key = fields.get("pubkey")
+        return {"type": "hello", "name": self.name, "room": self.room, **fields}
 
     def say(self, text: str) -> Frame:
         """Return a chat message for our room, sealed by the codec; raise ChatError for an empty or long text."""
@@ -128,7 +134,22 @@ class ClientSession:
             own=frame["sender"] == self.name,
             id=frame["id"],
         )
-        return Outcome((*(replace(warning, line=line) for warning in opened.warnings), message))
+        return Outcome((*(replace(w, line=line) for w in opened.warnings), message), self._check_sender_key(frame))
+
+    def _check_sender_key(self, frame: Frame) -> tuple[Frame, ...]:
+        """Ask the key log about a sender's key, the first time a message signed with it opens (S16)."""
+        if self.own_key is None or "pubkey" not in frame or frame["sender"] == self.name:
+            return ()
+        return self.key_log.ask(frame["sender"], frame["pubkey"])  # it opened: the attached key is the pinned one
+
+    def _on_welcome(self, frame: Frame, line: bytes) -> Outcome:
+        """Ask the key log whether it holds our own key: the server must have published it (S16)."""
+        self.key_log.forget_questions()  # a new connection: what we asked on the last one gets no answer
+        return Outcome(replies=() if self.own_key is None else self.key_log.ask(self.name, self.own_key))
+
+    def _on_key_log(self, frame: Frame, line: bytes) -> Outcome:
+        events, replies = self.key_log.receive(frame)
+        return Outcome(tuple(replace(e, line=line) if isinstance(e, Problem) else e for e in events), replies)
 
     def _on_joined(self, frame: Frame, line: bytes) -> Outcome:
         room = frame["room"]
@@ -186,18 +207,20 @@ class ClientSession:
         return self._outcome(reaction, events)
 
     def _outcome(self, reaction: Reaction, events: tuple[Event, ...]) -> Outcome:
-        opened: list[Event] = []
+        outcomes: list[Outcome] = []
         if reaction.released:
             waiting, self.unopened = self.unopened, []
-            opened = [event for frame, held in waiting for event in self._on_message(frame, held).events]
-        return Outcome((*events, *opened), reaction.sends)
+            outcomes = [self._on_message(frame, held) for frame, held in waiting]
+        opened = (event for outcome in outcomes for event in outcome.events)
+        asks = (reply for outcome in outcomes for reply in outcome.replies)  # the key log's questions (S16)
+        return Outcome((*events, *opened), (*reaction.sends, *asks))
 
 
 HELD_BACK = ("key_changed", "held_back")  # the refusals of a message whose sender's key is not the pinned one
 MAX_HELD = 100  # messages held back per sender (the oldest are dropped)
 ANSWERS = {"joined", "error"}  # the kinds of line that answer a hello or a join
 
-# What the client does with each kind of message; any other kind ('welcome', say) needs nothing.
+# What the client does with each kind of message; any other kind needs nothing.
 REACTIONS: dict[str, Callable[[ClientSession, Frame, bytes], Outcome]] = {
     "message": ClientSession._on_message,
     "joined": ClientSession._on_joined,
@@ -205,6 +228,10 @@ REACTIONS: dict[str, Callable[[ClientSession, Frame, bytes], Outcome]] = {
     "notice": ClientSession._on_notice,
     "room_list": ClientSession._on_room_list,
     "members": ClientSession._on_members,
+    "welcome": ClientSession._on_welcome,
+    "tree_head": ClientSession._on_key_log,
+    "key_proof": ClientSession._on_key_log,
+    "consistency": ClientSession._on_key_log,
     "change": ClientSession._on_ratchet,
     "direct": ClientSession._on_ratchet,
     "knock": ClientSession._on_ratchet,

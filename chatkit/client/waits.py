@@ -3,11 +3,12 @@
 alice.wait_for_message("hello", sender="bob")     # the ChatMessage, or ChatError after 10 s
 alice.wait_for_problem("replay")                  # the Problem with that code
 alice.wait_for_notice("bob joined")               # the Notice whose text contains it
+alice.wait_for_log_check("carol's key")           # the LogChecked (a key log proof that checked) saying so
 """
 
 from collections.abc import Callable
 
-from chatkit.client.events import ChatMessage, Event, Notice, Problem
+from chatkit.client.events import ChatMessage, Event, LogChecked, Notice, Problem
 from chatkit.client.inbox import Inbox
 from chatkit.protocol import ChatError
 
@@ -67,6 +68,13 @@ class EventWaits:
         found = self.inbox.wait_for(lambda e: isinstance(e, Notice) and containing in e.text, timeout)
         if not isinstance(found, Notice):
             raise ChatError(f"{self.name}: no notice containing {containing!r} within {timeout} s")
+        return found
+
+    def wait_for_log_check(self, containing: str = "", *, timeout: float = WAIT_SECONDS) -> LogChecked:
+        """Return the first key log proof so far or to come that checked and whose sentence contains `containing`."""
+        found = self.inbox.wait_for(lambda e: isinstance(e, LogChecked) and containing in e.what, timeout)
+        if not isinstance(found, LogChecked):
+            raise ChatError(f"{self.name}: no key log proof about {containing!r} checked within {timeout} s")
         return found
 
     def messages(self) -> list[ChatMessage]:

@@ -7,7 +7,8 @@ chatkit/framing.py cuts the bytes into lines). Conversations talk only to the hu
 (rooms.py), the log, the mode's rules (rules.py: classic.py, sealed.py and ratchet.py, the one place the modes
 differ; the ratchet mode's group changes and lines for one member are routed by the hub too) and the delivery:
 first the simple form (delivery.py, `DirectDelivery`), then the server's default, the postman (postman.py). A member
-(member.py) is a small record.
+(member.py) is a small record. The hub also keeps the key log (key_log.py, S16): every identity key a hello
+brings, in a Merkle tree whose proofs clients check.
 
 A 'say' line's way through the server, from the socket to each member's socket, in 10 functions and 5 files:
 

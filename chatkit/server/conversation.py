@@ -122,4 +122,7 @@ HANDLERS: dict[str, Callable[[Hub, Member, Frame], None]] = {
     "rooms": on_rooms,
     "who": on_who,
     "quit": on_quit,
+    "ask_head": Hub.answer_key_log,  # the key log (S16): the hub's KeyLog answers all three
+    "ask_key": Hub.answer_key_log,
+    "ask_consistency": Hub.answer_key_log,
 }

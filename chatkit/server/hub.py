@@ -15,6 +15,7 @@ import time
 from chatkit import protocol
 from chatkit.protocol import Frame, Refused
 from chatkit.server.delivery import Delivery
+from chatkit.server.key_log import KeyLog
 from chatkit.server.member import Limits, Member
 from chatkit.server.ratchet import RatchetRules, direct_line
 from chatkit.server.rooms import Rooms
@@ -31,6 +32,7 @@ class Hub:
         self.rules = rules  # ChatServer.rules sets it again if a notebook swaps the rules while running
         self.delivery = delivery
         self.limits = limits
+        self.key_log = KeyLog(log)  # the key log (S16): every identity key handed out, in a Merkle tree
         self._rooms = Rooms()
         self._lock = threading.Lock()  # one order for log ids, room changes and posted lines
 
@@ -42,6 +44,8 @@ class Hub:
         if not claimed:
             raise Refused("name_taken", f"the name {name!r} is already taken on this server")
         self.log.saw_user(name)
+        if "pubkey" in hello:  # every mode whose members bring an identity key publishes it (S16)
+            self.key_log.add(member, name, hello["pubkey"])
         self.reply(member, {"type": "welcome", "name": name, "mode": self.rules.name})
 
     def move(self, member: Member, room: str) -> None:
@@ -88,6 +92,10 @@ class Hub:
         self.log.set_room_params(member.room, kdf_text, protocol.unb64(offer, "check"))
         # the answer to the offer: what the room now uses (theirs, or a member's who created it a moment before)
         self.reply(member, {"type": "joined", **self.rules.joined(self.log.room(member.room))})
+
+    def answer_key_log(self, member: Member, ask: Frame) -> None:
+        """Answer a question about the key log: its head, a key's proof, or a consistency proof (S16)."""
+        self.reply(member, self.key_log.answer(member, ask))
 
     def leave(self, member: Member) -> None:
         """Forget a member whose conversation ended, tell their room, and close their connection."""

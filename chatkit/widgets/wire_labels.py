@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 OUTGOING = ("sent", "to server")  # a client's Wire events say "sent"; a relay's say "to server"
+NAMES_THE_SENDER = ("hello", "welcome")  # lines whose "name" is who speaks (in ask_key or key_proof it is whose key)
 
 
 class Labeller:
@@ -24,9 +25,8 @@ class Labeller:
         if frame.get("type") in ("hello", "join", "joined") and "room" in frame:
             known["room"] = str(frame["room"])
         outgoing = event.direction in OUTGOING
-        sender = str(
-            frame.get("sender") or frame.get("from") or frame.get("name") or (known.get("name", "") if outgoing else "")
-        )
+        named = frame.get("name") if frame.get("type") in NAMES_THE_SENDER else None  # a key log line names its subject
+        sender = str(frame.get("sender") or frame.get("from") or named or (known.get("name", "") if outgoing else ""))
         return str(frame.get("room") or known.get("room", "")), sender
 
 
