@@ -81,13 +81,17 @@ class Recording:
             self._numbered.setdefault(frame["id"], frame)
 
     def _exchanges(self) -> list[Exchange]:
-        """Pair each offer with the answer and the finish of its session (an unanswered offer is left out)."""
+        """Pair each offer with the answer and the finish of its session.
+
+        An exchange that never finished (unanswered, or refused and started again under load) gave no key and
+        carries no envelope: it is left out.
+        """
         by_session = {(line.kind, str(line.body.get("session"))): line for line in self.directs}
         offers = [line for line in self.directs if line.kind == "offer"]
         return [
-            Exchange(offer, by_session[("answer", session)], by_session.get(("finish", session)))
+            Exchange(offer, by_session[("answer", session)], by_session[("finish", session)])
             for offer in offers
-            if ("answer", session := str(offer.body["session"])) in by_session
+            if {("answer", session := str(offer.body["session"])), ("finish", session)} <= by_session.keys()
         ]
 
 

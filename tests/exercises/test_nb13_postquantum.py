@@ -78,11 +78,12 @@ def test_open_envelope_gives_the_sender_keys(exercise: Load, stage_factory: Stag
     with QuantumOracle() as oracle:
         recording, _ = record_a_chat(stage_factory("ratchet"), oracle, pq=False)
     solve = exercise("nb13_postquantum").open_envelope
-    for exchange in recording.exchanges:
+    opened = []
+    for exchange in recording.exchanges:  # an exchange started again under load carries no envelope: skip it
         chain = ReceivingChain(true_chain_key(exchange, recording, oracle))
         envelopes = [e for e in recording.envelopes if e.body["session"] == exchange.session]
-        opened = [solve(chain, envelope) for envelope in envelopes]
-        assert opened and all(item["kind"] == "sender_key" for item in opened)
+        opened += [solve(chain, envelope) for envelope in envelopes]
+    assert opened and all(item["kind"] == "sender_key" for item in opened)
 
 
 def test_read_later_opens_the_x25519_only_chat(exercise: Load, stage_factory: StageFactory) -> None:
