@@ -1,16 +1,30 @@
-"""Notebook 10's attack, for real over loopback: a relay that swaps the exchange keys reads an unauthenticated
-exchange, and is stopped by signed exchange keys checked against trusted identities (the instructor's solution)."""
+"""Notebook 10's attacks on the ratchet mode's own exchange (chatkit/crypto/hybrid.py), and in the live chat.
+
+A relay that swaps the keys reads an unsigned exchange (the instructor's Mallory) and is caught once the
+transcript is signed; last session's signed answer is refused in a new exchange; a low-order X25519 key is
+refused; the safety number is computed over the identity keys only, so it is the same in every session.
+"""
 
 import secrets
-from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
 
-from chatkit.crypto import signing
+from chatkit.crypto import safety, signing
+from chatkit.crypto.errors import HandshakeFailed
+from chatkit.crypto.hybrid import Initiator, Responder
 from chatkit.lab.exercises import load_solution
-from chatkit.lab.handshake import Meeting, Person, Side
-from chatkit.lab.relay import Relay
+from chatkit.protocol import b64
+
+# X25519 public keys of small order (and their non-canonical twins): each forces a shared secret anyone knows.
+LOW_ORDER_POINTS = [
+    bytes(32),
+    (1).to_bytes(32, "little"),
+    bytes.fromhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
+    bytes.fromhex("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
+    bytes.fromhex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+    bytes.fromhex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+]
 
 
 @pytest.fixture
@@ -18,51 +32,86 @@ def solution() -> ModuleType:
     return load_solution("nb10_exchange")
 
 
-@pytest.fixture
-def meeting() -> Iterator[Meeting]:
-    with Meeting() as opened:
-        yield opened
+class Pair:
+    """Alice and Bob with fresh identities, who know each other's identity key (from the signed group state)."""
+
+    def __init__(self) -> None:
+        self.names = "alice", "bob"
+        self.alice_id, self.bob_id = signing.new_identity(), signing.new_identity()
+        self.keys = signing.public_bytes(self.alice_id), signing.public_bytes(self.bob_id)
+
+    def sides(self, signed: bool = True) -> tuple[Initiator, Responder]:
+        """Return a fresh exchange: Alice's initiator and Bob's responder."""
+        alice = Initiator(self.alice_id, "alice", "bob", self.keys[1], signed=signed)
+        return alice, Responder(self.bob_id, "bob", "alice", self.keys[0], signed=signed)
 
 
-def through_mallory(
-    meeting: Meeting, mallory: object, alice: Person, bob: Person, texts: list[str]
-) -> tuple[Side, Side]:
-    """Run the exchange through a relay whose tamper function is Mallory's."""
-    relay = Relay(meeting.address).start()
-    relay.tamper = mallory.tamper  # type: ignore[attr-defined]
-    try:
-        return meeting.run(alice, bob, texts, via=relay)
-    finally:
-        relay.stop()
-        for pipe in relay.pipes.values():  # Relay.stop only shuts its sockets down (reported): close them here
-            pipe.client.close()
-            pipe.server.close()
+def test_a_relay_holds_both_keys_of_an_unsigned_exchange(solution: ModuleType) -> None:
+    pair = Pair()
+    alice, bob = pair.sides(signed=False)
+    mallory = solution.Mallory(pair.names, pair.keys)
+    finish, alice_key = alice.on_answer(mallory.on_answer(bob.on_offer(mallory.on_offer(alice.offer()))))
+    bob_key = bob.on_finish(finish)
+    assert (mallory.with_alice, mallory.with_bob) == (alice_key, bob_key), "Mallory reads both directions"
+    assert alice_key != bob_key, "Alice and Bob share no key with each other, and neither noticed"
 
 
-def test_mitm_reads_an_unauthenticated_exchange(solution: ModuleType, meeting: Meeting) -> None:
-    mallory = solution.Mallory()
-    texts = [f"meet at {secrets.randbelow(24)}:00", secrets.token_hex(8)]
-    alice_side, bob_side = through_mallory(meeting, mallory, Person("alice"), Person("bob"), texts)
-    assert mallory.read == texts
-    assert bob_side.received == texts and not alice_side.error and not bob_side.error
-    assert alice_side.key != bob_side.key, "each of them shares a key with Mallory, not with each other"
-    assert alice_side.safety_number != bob_side.safety_number, "comparing safety numbers would reveal her"
+def test_the_signed_exchange_refuses_mallorys_answer(solution: ModuleType) -> None:
+    pair = Pair()
+    alice, bob = pair.sides(signed=True)
+    mallory = solution.Mallory(pair.names, pair.keys)
+    with pytest.raises(HandshakeFailed, match="not signed"):
+        alice.on_answer(mallory.on_answer(bob.on_offer(mallory.on_offer(alice.offer()))))
 
 
-def test_mitm_fails_against_signed_exchange_keys(solution: ModuleType, meeting: Meeting) -> None:
-    alice = Person("alice", identity=signing.new_identity())
-    bob = Person("bob", identity=signing.new_identity())
-    assert alice.identity is not None and bob.identity is not None
-    alice.trusted["bob"], bob.trusted["alice"] = (
-        signing.public_bytes(bob.identity),
-        signing.public_bytes(alice.identity),
-    )
-    mallory = solution.Mallory()
-    alice_side, bob_side = through_mallory(meeting, mallory, alice, bob, ["the vault code is 4711"])
-    assert mallory.read == [] and bob_side.received == []
-    assert "not signed" in alice_side.error and "not signed" in bob_side.error
+@pytest.mark.parametrize("field", ["x25519", "mlkem"])
+def test_a_swapped_offer_key_breaks_the_answers_signature(field: str) -> None:
+    alice, bob = Pair().sides()
+    offer = alice.offer()
+    other, _ = Pair().sides()
+    offer[field] = other.offer()[field]  # a genuine key, but not Alice's: the transcripts now differ
+    with pytest.raises(HandshakeFailed, match="answer's signature does not match bob's identity key"):
+        alice.on_answer(bob.on_offer(offer))
 
 
-def test_without_mallory_the_safety_numbers_match(meeting: Meeting) -> None:
-    alice_side, bob_side = meeting.run(Person("alice"), Person("bob"), ["hello"])
-    assert alice_side.safety_number == bob_side.safety_number and bob_side.received == ["hello"]
+def test_a_swapped_answer_key_is_caught_by_both_checks() -> None:
+    alice, bob = Pair().sides()
+    answer = bob.on_offer(alice.offer())
+    answer["x25519"] = b64(secrets.token_bytes(31) + b"\x01")
+    with pytest.raises(HandshakeFailed, match="signature does not match|low-order"):
+        alice.on_answer(answer)
+
+
+def test_last_sessions_signed_answer_is_refused_in_a_new_exchange() -> None:
+    pair = Pair()
+    yesterday_alice, yesterday_bob = pair.sides()
+    old_answer = yesterday_bob.on_offer(yesterday_alice.offer())
+    alice, _ = pair.sides()
+    alice.offer()
+    with pytest.raises(HandshakeFailed, match="another session"):
+        alice.on_answer(old_answer)
+    alice, _ = pair.sides()
+    new_offer = alice.offer()
+    forged = {**old_answer, "session": new_offer["session"]}  # even with today's session id pasted in
+    with pytest.raises(HandshakeFailed, match="signature does not match"):
+        alice.on_answer(forged)
+
+
+@pytest.mark.parametrize("point", LOW_ORDER_POINTS, ids=lambda point: point.hex()[:8])
+def test_a_low_order_x25519_key_is_refused(point: bytes) -> None:
+    alice, bob = Pair().sides()
+    offer = {**alice.offer(), "x25519": b64(point)}
+    with pytest.raises(HandshakeFailed, match="low-order X25519 public key refused"):
+        bob.on_offer(offer)
+
+
+def test_the_safety_number_is_over_the_identity_keys_only() -> None:
+    pair = Pair()
+    today = safety.safety_number("alice", pair.keys[0], "bob", pair.keys[1])
+    for _ in range(2):  # two fresh exchanges: new ephemeral keys, new chain keys, the same number
+        alice, bob = pair.sides()
+        finish, _ = alice.on_answer(bob.on_offer(alice.offer()))
+        bob.on_finish(finish)
+        assert safety.safety_number("bob", pair.keys[1], "alice", pair.keys[0]) == today
+    new_laptop = signing.public_bytes(signing.new_identity())
+    assert safety.safety_number("alice", new_laptop, "bob", pair.keys[1]) != today
