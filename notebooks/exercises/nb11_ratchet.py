@@ -1,12 +1,14 @@
 """Notebook 11, exercises: what a thief who copied a member's sending chain can compute, and the active thief.
 
-Use chatkit.crypto.chains (SendingChain, ReceivingChain) and chatkit.crypto.hybrid (Responder): the chat's own code.
+Use chatkit.crypto.chains (SendingChain, ReceivingChain), chatkit.crypto.sealed (open_sealed) and
+chatkit.crypto.hybrid (Responder): the ratchet mode's own code.
 """
 
 # The stubs need these imports too (ruff would call them unused there): your solution uses them.
+import base64  # noqa: F401
 from typing import Any  # noqa: F401
 
-from chatkit.crypto import signing  # noqa: F401
+from chatkit.crypto import CannotDecrypt, labels, sealed, signing  # noqa: F401
 from chatkit.crypto.chains import ReceivingChain, SendingChain  # noqa: F401
 from chatkit.crypto.hybrid import Responder  # noqa: F401
 
@@ -19,10 +21,12 @@ def message_keys(stolen: dict[str, Any], count: int) -> dict[int, bytes]:
     raise NotImplementedError("your code here: replace this line")
 
 
-def thief_can_open(stolen: dict[str, Any], indices: list[int]) -> list[int]:
-    """Return the indices (of the ones given) whose message key a thief holding `stolen` can compute.
+def read_after_theft(stolen: dict[str, Any], captured: list[dict[str, Any]]) -> dict[int, str]:
+    """Return {index: text} for every captured message the stolen chain opens; skip the ones it cannot.
 
-    Try it: a ReceivingChain rebuilt from the stolen chain hands out a key for an index, or raises CannotDecrypt.
+    Each captured message is {"index", "header", "nonce", "ciphertext"} (bytes as base64), sealed with
+    sealed.seal(message key, text, labels.SENDER_MESSAGE_AD, header). A ReceivingChain rebuilt from the stolen
+    chain gives the key for an index, or raises CannotDecrypt.
     """
     raise NotImplementedError("your code here: replace this line")
 

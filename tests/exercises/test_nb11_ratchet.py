@@ -1,20 +1,24 @@
 """Checks for notebook 11's exercises: the ratchet mode's own chains and exchange, fresh keys and theft points each run.
 
-Nothing here is a secret the student must find (the stolen state is handed over, as to a thief), so no referee.
+The theft check keeps the conversation's texts in a referee process (chatkit.course.referee): the student's code gets
+only the copied chain and the captured messages, as a thief would.
 """
 
+import base64
 import secrets
 from collections.abc import Callable
 from types import ModuleType
 
 import pytest
 
-from chatkit.crypto import signing
+from chatkit.course.referee import Referee
+from chatkit.crypto import labels, sealed, signing
 from chatkit.crypto.chains import WINDOW, SendingChain
 from chatkit.crypto.errors import HandshakeFailed
 from chatkit.crypto.hybrid import Initiator
 
 Load = Callable[[str], ModuleType]
+Referees = Callable[..., Referee]
 
 
 def chain_robbed_after(sent: int) -> tuple[list[bytes], dict[str, object], SendingChain]:
@@ -33,17 +37,38 @@ def test_message_keys_match_what_the_member_sends_next(exercise: Load) -> None:
     assert not set(computed.values()) & set(used), "no key of a message sent before the theft"
 
 
-def test_thief_opens_from_the_theft_on_and_nothing_before(exercise: Load) -> None:
-    sent = secrets.randbelow(10) + 2
-    _, stolen, _ = chain_robbed_after(sent)
-    indices = list(range(sent + 8))
-    assert exercise("nb11_ratchet").thief_can_open(stolen, indices) == list(range(sent, sent + 8))
+def theft(referee: Referee) -> tuple[dict[str, object], list[dict[str, object]]]:
+    """Return what the thief has from the referee's conversation: the copied chain and the captured messages."""
+    scene = referee.ask("theft")
+    stolen = {"chain_key": base64.b64decode(scene["stolen"]["chain_key"]), "index": scene["stolen"]["index"]}
+    return stolen, scene["captured"]
 
 
-def test_thief_cannot_jump_beyond_the_window(exercise: Load) -> None:
-    _, stolen, _ = chain_robbed_after(3)
-    far = 3 + WINDOW + 1 + secrets.randbelow(5)
-    assert exercise("nb11_ratchet").thief_can_open(stolen, [far]) == []
+@pytest.mark.points(2)
+def test_the_thief_reads_from_the_theft_on_and_nothing_before(exercise: Load, referee: Referees) -> None:
+    judge = referee("chain_theft")  # the texts stay in the referee's process; only the captures come here
+    stolen, captured = theft(judge)
+    read = exercise("nb11_ratchet").read_after_theft(stolen, captured)
+    assert judge.ask("judge", {str(index): text for index, text in read.items()}), (
+        "the thief should read every message from the theft on, and none before it"
+    )
+
+
+def test_the_thief_cannot_jump_beyond_the_window(exercise: Load) -> None:
+    chain = SendingChain.fresh()
+    stolen = chain.snapshot()
+    for _ in range(WINDOW + 2):
+        index, key = chain.next()
+    header = b"far ahead"
+    nonce, ciphertext = sealed.seal(key, b"too far", labels.SENDER_MESSAGE_AD, header)
+    far = {
+        "index": index,
+        **{
+            name: base64.b64encode(value).decode()
+            for name, value in (("header", header), ("nonce", nonce), ("ciphertext", ciphertext))
+        },
+    }
+    assert exercise("nb11_ratchet").read_after_theft(stolen, [far]) == {}, "a receiver never steps that far ahead"
 
 
 def update_offer() -> tuple[Initiator, signing.Identity, tuple[str, str], bytes]:

@@ -11,6 +11,7 @@ from chatkit.course.scenes.eavesdrop import AnswerLengths, ServerLog
 from chatkit.course.scenes.exchange import UnsignedExchange
 from chatkit.course.scenes.padding import LivePaddingOracle, LocalPaddingOracle
 from chatkit.course.scenes.passwords import ClassicPassword
+from chatkit.course.scenes.ratchet import ChainTheft
 
 SCENES: dict[str, Any] = {
     "classic_password": ClassicPassword,
@@ -21,4 +22,5 @@ SCENES: dict[str, Any] = {
     "bitflip_token": BitflipToken,
     "bitflip_in_flight": BitflipInFlight,
     "unsigned_exchange": UnsignedExchange,
+    "chain_theft": ChainTheft,
 }
