@@ -182,6 +182,23 @@ def test_a_key_swapping_relay_wins_without_signatures_and_computes_both_keys(peo
     assert alice_key != bob_key  # two sessions, both the relay's, and nothing told alice or bob
 
 
+def test_without_confirmation_a_changed_ciphertext_goes_unnoticed_and_the_keys_differ(people: People) -> None:
+    recorded: list[bytes] = []
+
+    def record(offer: Message) -> Message:
+        recorded.append(Offer.parse(offer, pq=True).mlkem)
+        return offer
+
+    # ML-KEM rejects implicitly: a changed ciphertext opens to another secret, never to an error
+    alice_key, bob_key = run(
+        people.initiator(signed=False),
+        people.responder(signed=False),
+        offer=record,
+        answer=answer_with_mallory_ciphertext(recorded),
+    )
+    assert alice_key != bob_key
+
+
 def test_the_same_full_relay_fails_against_signatures(people: People) -> None:
     alice = people.initiator()
     as_bob = hybrid.Responder(people.mallory, "bob", "alice", people.key("alice"))

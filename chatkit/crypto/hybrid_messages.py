@@ -55,12 +55,8 @@ class Offer:
         """Read an offer from the wire, refusing a downgrade, a missing field or a malformed key."""
         fields = message_fields(message, "offer", HandshakeFailed)
         _check_suite(fields, "mlkem", "offer", "an ML-KEM-768 key", pq)
-        mlkem = raw_field(fields, "mlkem", "offer", HandshakeFailed, MLKEM_KEY_BYTES) if pq else b""
-        if pq:
-            _check_mlkem_key(mlkem)
-        return cls(
-            session_id(fields, "offer"), raw_field(fields, "x25519", "offer", HandshakeFailed, X25519_BYTES), mlkem
-        )
+        mlkem = _checked_mlkem_key(_raw(fields, "mlkem", "offer", MLKEM_KEY_BYTES)) if pq else b""
+        return cls(session_id(fields, "offer"), _raw(fields, "x25519", "offer", X25519_BYTES), mlkem)
 
     def to_wire(self) -> dict[str, str]:
         """Return the offer as JSON-ready text."""
@@ -83,11 +79,9 @@ class Answer:
         """Read an answer from the wire, refusing a downgrade, a missing signature or a malformed value."""
         fields = message_fields(message, "answer", HandshakeFailed)
         _check_suite(fields, "mlkem_ciphertext", "answer", "an ML-KEM-768 ciphertext", pq)
-        ciphertext = (
-            raw_field(fields, "mlkem_ciphertext", "answer", HandshakeFailed, MLKEM_CIPHERTEXT_BYTES) if pq else b""
-        )
+        ciphertext = _raw(fields, "mlkem_ciphertext", "answer", MLKEM_CIPHERTEXT_BYTES) if pq else b""
         signature, confirmation = signed_proof(fields, "answer", signed)
-        x25519 = raw_field(fields, "x25519", "answer", HandshakeFailed, X25519_BYTES)
+        x25519 = _raw(fields, "x25519", "answer", X25519_BYTES)
         return cls(session_id(fields, "answer"), x25519, ciphertext, signature, confirmation)
 
     def to_wire(self) -> dict[str, str]:
@@ -99,9 +93,14 @@ class Answer:
         )
 
 
+def _raw(fields: Mapping[str, Any], name: str, what: str, size: int) -> bytes:
+    """Return the bytes of one base64 field of an exchange message, of exactly `size` bytes."""
+    return raw_field(fields, name, what, HandshakeFailed, size)
+
+
 def session_id(fields: Mapping[str, Any], what: str) -> bytes:
     """Return a message's session id."""
-    return raw_field(fields, "session", what, HandshakeFailed, SESSION_BYTES)
+    return _raw(fields, "session", what, SESSION_BYTES)
 
 
 def _check_suite(fields: Mapping[str, Any], name: str, what: str, value: str, pq: bool) -> None:
@@ -118,13 +117,13 @@ def signed_proof(fields: Mapping[str, Any], what: str, signed: bool) -> tuple[by
         return b"", b""
     if "signature" not in fields:
         raise HandshakeFailed(f"the {what} is not signed, and this side accepts only a signed exchange")
-    signature = raw_field(fields, "signature", what, HandshakeFailed, signing.SIGNATURE_BYTES)
-    return signature, raw_field(fields, "confirmation", what, HandshakeFailed, MAC_BYTES)
+    return _raw(fields, "signature", what, signing.SIGNATURE_BYTES), _raw(fields, "confirmation", what, MAC_BYTES)
 
 
-def _check_mlkem_key(key: bytes) -> None:
-    """Refuse an ML-KEM-768 key that FIPS 203's checks reject (a coefficient out of range)."""
+def _checked_mlkem_key(key: bytes) -> bytes:
+    """Return an ML-KEM-768 key, refusing one that FIPS 203's check rejects (a coefficient out of range)."""
     try:
         MLKEM768PublicKey.from_public_bytes(key)
     except ValueError:
         raise HandshakeFailed("malformed ML-KEM-768 key") from None
+    return key
