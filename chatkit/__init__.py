@@ -7,4 +7,4 @@ crypto/ (pure functions on bytes) -> protocol.py (the wire format) -> storage.py
 
 __version__ = "0.1.0"
 
-MODES = ("classic", "sealed")
+MODES = ("classic", "sealed", "ratchet")

@@ -27,6 +27,23 @@ A sealed `say` carries its header too, which the signature covers:
 ...        b'"nonce": "bm9uY2U=", "signature": "c2ln"}\n')["counter"]
 7
 
+A ratchet-mode client says which mode it runs, names the group epoch and state hash each message was sent in and
+the sender key that sealed it, proposes signed changes to the group (naming the head they make) and sends
+pairwise lines to one member at a time (docs/ratchet-mode.md):
+
+>>> decode(b'{"type": "hello", "name": "alice", "room": "general", "pubkey": "a2V5", "mode": "ratchet"}\n')["mode"]
+'ratchet'
+>>> say = decode(b'{"type": "say", "room": "general", "epoch": 2, "group": "aGFzaA==", "generation": 1, '
+...              b'"index": 5, "nonce": "bm9uY2U=", "ciphertext": "q83v", "signature": "c2ln"}\n')
+>>> say["epoch"], say["generation"], say["index"]
+(2, 1, 5)
+>>> change = {"kind": "add", "name": "carol", "pubkey": "a2V5", "epoch": 3, "parent": "aGFzaA==", "by": "alice",
+...           "signature": "c2ln"}
+>>> decode(encode({"type": "change", "room": "general", "change": change, "head": "bmV3"}))["change"]["kind"]
+'add'
+>>> decode(b'{"type": "direct", "room": "general", "to": "bob", "kind": "offer", "body": {"session": "c2Vz"}}\n')["to"]
+'bob'
+
 What the server sends back. A welcome, then each room's parameters on joining (sealed: what its creator chose and
 the check; a room with none yet is new, and the one who joins it creates it):
 
@@ -45,6 +62,19 @@ Every message said in the room, to every member (the sender too), numbered by th
 ... )
 >>> message["id"], message["sender"], unb64(message, "ciphertext")
 (42, 'bob', b'\xab\xcd\xef')
+
+In the ratchet mode, `joined` names the room's group head (none: the group does not exist yet), a newcomer's
+arrival is a `knock` to the others, and changes and pairwise lines are relayed with who sent them:
+
+>>> decode(b'{"type": "joined", "room": "general", "head": {"epoch": 2, "hash": "aGFzaA=="}}\n')["head"]["epoch"]
+2
+>>> decode(b'{"type": "knock", "room": "general", "name": "carol", "pubkey": "a2V5", "present": ["alice"]}\n')["name"]
+'carol'
+>>> relayed = decode(encode({"type": "change", "room": "general", "id": 7, "sender": "alice", "change": change}))
+>>> relayed["id"], relayed["sender"]
+(7, 'alice')
+>>> decode(b'{"type": "direct", "room": "general", "from": "alice", "kind": "envelope", "body": {}}\n')["from"]
+'alice'
 
 Answers to `rooms` and `who`, news, and refusals (`code` is a key of REFUSALS, `text` is for a person):
 
@@ -66,7 +96,7 @@ chatkit.protocol.ProtocolError: 'join' message needs the field 'room'
 >>> decode(b'{"type": "shout", "text": "HI"}\n')  # doctest: +ELLIPSIS
 Traceback (most recent call last):
     ...
-chatkit.protocol.ProtocolError: unknown message type 'shout'; expected one of check, error, hello, join, ...
+chatkit.protocol.ProtocolError: unknown message type 'shout'; expected one of change, check, direct, ...
 """
 
 import base64
@@ -82,19 +112,36 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,32}")  # also used for room names
 
 Frame = dict[str, Any]
 
+# What a ratchet-mode message carries besides its ciphertext: the group epoch and state hash it was sent in, and the
+# sender key (generation) and place in its chain (index) that sealed it (docs/ratchet-mode.md).
+RATCHET_HEADER: dict[str, type] = {"epoch": int, "group": str, "generation": int, "index": int}
+DIRECT_KINDS = ("offer", "answer", "finish", "envelope", "welcome")  # what a member sends to one other member
+
 # type -> {field: python type}. Fields not listed in OPTIONAL must be present.
 FIELDS: dict[str, dict[str, type]] = {
     # client -> server
-    "hello": {"name": str, "room": str, "proof": str, "pubkey": str},
-    "say": {"ciphertext": str, "room": str, "counter": int, "time": float, "nonce": str, "signature": str},
+    "hello": {"name": str, "room": str, "proof": str, "pubkey": str, "mode": str},
+    "say": {
+        "ciphertext": str,
+        "room": str,
+        "counter": int,
+        "time": float,
+        "nonce": str,
+        "signature": str,
+        **RATCHET_HEADER,
+    },
     "join": {"room": str},
     "check": {"room": str, "kdf": dict, "check": str},
     "rooms": {},
     "who": {},
     "quit": {},
+    # both ways, in the ratchet mode (the server adds who sent it, and numbers changes)
+    "change": {"room": str, "change": dict, "head": str, "id": int, "sender": str},
+    "direct": {"room": str, "to": str, "from": str, "kind": str, "body": dict},
     # server -> client
     "welcome": {"name": str, "mode": str},
-    "joined": {"room": str, "kdf": dict, "check": str},
+    "joined": {"room": str, "kdf": dict, "check": str, "head": dict},
+    "knock": {"room": str, "name": str, "pubkey": str, "present": list},
     "message": {
         "id": int,
         "room": str,
@@ -105,6 +152,7 @@ FIELDS: dict[str, dict[str, type]] = {
         "nonce": str,
         "signature": str,
         "pubkey": str,
+        **RATCHET_HEADER,
     },
     "room_list": {"rooms": list},
     "members": {"room": str, "names": list},
@@ -112,10 +160,12 @@ FIELDS: dict[str, dict[str, type]] = {
     "error": {"code": str, "text": str},
 }
 OPTIONAL: dict[str, set[str]] = {
-    "hello": {"proof", "pubkey"},
-    "say": {"room", "counter", "time", "nonce", "signature"},
-    "joined": {"kdf", "check"},
-    "message": {"counter", "nonce", "signature", "pubkey"},
+    "hello": {"proof", "pubkey", "mode"},
+    "say": {"room", "counter", "time", "nonce", "signature", *RATCHET_HEADER},
+    "joined": {"kdf", "check", "head"},
+    "message": {"counter", "nonce", "signature", "pubkey", *RATCHET_HEADER},
+    "change": {"head", "id", "sender"},  # a client names the head its change makes; the server adds id and sender
+    "direct": {"to", "from"},  # a client names who it is for; the server says who it is from
 }
 
 
@@ -145,6 +195,13 @@ REFUSALS: dict[str, str] = {
     "held_back": "another message from a sender whose new key is not accepted yet: held back",
     "weak_room": "the room's salt or key derivation is below this client's floor (or absurdly costly)",
     "room_changed": "the room's salt or key derivation changed since this client first joined it",
+    "stale_change": "the group change was made on a group state that is no longer the room's head",
+    "no_such_member": "nobody of that name is in your room",
+    "not_in_group": "not a member of the room's group (yet): wait to be added",
+    "bad_change": "a group change that is not signed by a member or not made on our group state",
+    "fork": "a message or change made in another group state at the same epoch: the server may be forking the group",
+    "handshake_failed": "the key exchange with another member failed: a value was swapped, replayed or malformed",
+    "no_sender_key": "the sender key for this message has not arrived: it is held until it does",
 }
 
 

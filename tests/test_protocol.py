@@ -14,8 +14,9 @@ from chatkit.protocol import FIELDS, MAX_LINE_BYTES, OPTIONAL, Frame, ProtocolEr
 
 # One complete example of every message type, every optional field included. protocol.py's docstring shows one of
 # each type as a student first meets it (often without the optional fields); these are the exhaustive ones.
+RATCHET_EXAMPLE = {"epoch": 2, "group": "aGFzaA==", "generation": 1, "index": 5}
 EXAMPLES: dict[str, Frame] = {
-    "hello": {"type": "hello", "name": "alice", "room": "general", "proof": "cHJvb2Y=", "pubkey": "a2V5"},
+    "hello": {"type": "hello", "name": "alice", "room": "general", "proof": "cHJvb2Y=", "pubkey": "a2V5", "mode": "sealed"},
     "say": {
         "type": "say",
         "ciphertext": "q83v",
@@ -24,6 +25,7 @@ EXAMPLES: dict[str, Frame] = {
         "time": 1700000000.25,
         "nonce": "bm9uY2U=",
         "signature": "c2ln",
+        **RATCHET_EXAMPLE,
     },
     "join": {"type": "join", "room": "random"},
     "check": {"type": "check", "room": "general", "kdf": {"name": "argon2id"}, "check": "q83v"},
@@ -36,7 +38,18 @@ EXAMPLES: dict[str, Frame] = {
         "room": "general",
         "kdf": {"name": "pbkdf2-sha256", "salt": "c2FsdA==", "iterations": 600000},
         "check": "",
+        "head": {"epoch": 2, "hash": "aGFzaA=="},
     },
+    "knock": {"type": "knock", "room": "general", "name": "carol", "pubkey": "a2V5", "present": ["alice", "bob"]},
+    "change": {
+        "type": "change",
+        "room": "general",
+        "change": {"kind": "add", "name": "carol"},
+        "head": "aGVhZA==",
+        "id": 4,
+        "sender": "alice",
+    },
+    "direct": {"type": "direct", "room": "general", "to": "bob", "from": "alice", "kind": "offer", "body": {}},
     "message": {
         "type": "message",
         "id": 1,
@@ -48,6 +61,7 @@ EXAMPLES: dict[str, Frame] = {
         "nonce": "bm9uY2U=",
         "signature": "c2ln",
         "pubkey": "a2V5",
+        **RATCHET_EXAMPLE,
     },
     "room_list": {"type": "room_list", "rooms": [{"room": "general", "members": 2}]},
     "members": {"type": "members", "room": "general", "names": ["alice", "bob"]},

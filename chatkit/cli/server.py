@@ -81,8 +81,10 @@ def network_warning(host: str, mode: str) -> str:
             "  Classic mode: one captured message is enough to try passwords offline (static salt, no MAC),"
             " and anyone who knows the password reads and forges every message."
         )
-    else:
+    elif mode == "sealed":
         lines.append("  Sealed mode: without a room's passphrase they cannot read or forge its messages.")
+    else:
+        lines.append("  Ratchet mode: only the members of a room's group can read or sign its messages.")
     return "\n".join(lines)
 
 
@@ -95,7 +97,7 @@ def describe(server: ChatServer, options: argparse.Namespace) -> list[str]:
         lines.append("WARNING: classic mode is insecure on purpose: this server knows the password,")
         lines.append(f"  reads every message and logs it as plaintext in {options.db}.")
     else:
-        lines.append("sealed mode: this server relays and stores ciphertext only; it holds no key.")
+        lines.append(f"{options.mode} mode: this server relays and stores ciphertext only; it holds no key.")
     if options.padding_oracle:
         lines.append("WARNING: --padding-oracle: error replies reveal bad padding (the weakness notebook 06 attacks).")
     if not is_loopback(host):

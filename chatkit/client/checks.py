@@ -77,8 +77,9 @@ def check_message(frame: Frame) -> None:
     check_names([frame["sender"], frame["room"]], "name")
     check_time(frame["time"], "a message's time")
     check_count(frame["id"], "a message's id")
-    if "counter" in frame:
-        check_count(frame["counter"], "a message's counter")
+    for field in ("counter", "epoch", "generation", "index"):
+        if field in frame:
+            check_count(frame[field], f"a message's {field}")
 
 
 def check_joined(frame: Frame) -> None:
@@ -86,6 +87,11 @@ def check_joined(frame: Frame) -> None:
     protocol.check_name(frame["room"], "room")
     if "iterations" in frame:
         check_count(frame["iterations"], "a room's iterations")
+    if "head" in frame:
+        head = frame["head"]
+        if set(head) != {"epoch", "hash"} or type(head["epoch"]) is not int or not isinstance(head["hash"], str):
+            raise ProtocolError(f"a room's group head should be an epoch and a hash, got {head!r:.80}")
+        check_count(head["epoch"], "a group head's epoch")
 
 
 def check_room_list(frame: Frame) -> None:
@@ -121,7 +127,33 @@ def check_welcome(frame: Frame) -> None:
     protocol.check_name(frame["name"], "name")
 
 
+def check_change(frame: Frame) -> None:
+    """A relayed group change: from a named member, numbered (the members check its signature themselves)."""
+    protocol.require(frame, "id", "sender")
+    check_names([frame["room"], frame["sender"]], "name")
+    check_count(frame["id"], "a change's id")
+
+
+def check_direct(frame: Frame) -> None:
+    """A pairwise line: from a named member, of a known kind."""
+    protocol.require(frame, "from")
+    check_names([frame["room"], frame["from"]], "name")
+    if frame["kind"] not in protocol.DIRECT_KINDS:
+        raise ProtocolError(f"a direct line's kind should be one of {', '.join(protocol.DIRECT_KINDS)}")
+
+
+def check_knock(frame: Frame) -> None:
+    """A newcomer waiting to be added: names that are names, and their key as base64."""
+    check_names([frame["room"], frame["name"]], "name")
+    check_names(frame["present"], "name")
+    if len(protocol.unb64(frame, "pubkey")) != 32:
+        raise ProtocolError("a knock's pubkey should be 32 bytes (an Ed25519 public key)")
+
+
 CHECKS: dict[str, Callable[[Frame], None]] = {
+    "change": check_change,
+    "direct": check_direct,
+    "knock": check_knock,
     "message": check_message,
     "joined": check_joined,
     "room_list": check_room_list,

@@ -69,10 +69,19 @@ class Members:
 
 
 @dataclass(frozen=True)
+class GroupChanged:
+    """Ratchet mode: the room's signed group state changed; `members` is its list, in the order they joined."""
+
+    room: str
+    epoch: int
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Closed:
     """The connection ended; `reason` says why."""
 
     reason: str
 
 
-Event = ChatMessage | Wire | Problem | Notice | Joined | RoomList | Members | Closed
+Event = ChatMessage | Wire | Problem | Notice | Joined | RoomList | Members | GroupChanged | Closed

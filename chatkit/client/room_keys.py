@@ -41,8 +41,9 @@ MADE_AGAIN = (
 class Joining:
     """What joining a room leads to: a message to send back (a new room's check), and a warning to show."""
 
-    reply: Frame | None = None
+    reply: Frame | None = None  # sent, and the server's answer awaited (a sealed room's check)
     warning: Problem | None = None
+    sends: tuple[Frame, ...] = ()  # sent without waiting for an answer (the ratchet mode's 'create')
 
 
 class RoomKeys:

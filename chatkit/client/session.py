@@ -27,6 +27,8 @@ from chatkit.client.checks import check_from_server, check_joined_answers
 from chatkit.client.codec import Codec
 from chatkit.client.events import ChatMessage, Event, Joined, Members, Notice, Problem, RoomList
 from chatkit.client.names import look_alikes
+from chatkit.client.ratchet_codec import RatchetCodec
+from chatkit.client.reaction import Reaction
 from chatkit.protocol import ChatError, Frame, ProtocolError, Refused
 
 
@@ -49,6 +51,7 @@ class ClientSession:
         self.waiting = False  # a hello or a join was sent and the server has not answered it yet
         self.asked = room  # the room that hello or join asked for: the only one a 'joined' may put us in
         self.held: dict[str, list[tuple[Frame, bytes]]] = {}  # sender -> messages held back (their key changed)
+        self.unopened: list[tuple[Frame, bytes]] = []  # ratchet mode: messages whose sender key has not arrived yet
 
     def hello(self) -> Frame:
         """Return the greeting, which asks for our first room."""
@@ -108,6 +111,9 @@ class ClientSession:
         try:
             opened = self.codec.open(frame, self.name)
         except Refused as refusal:  # it did not decrypt, or it is a replay: the person sees why, not the text
+            if refusal.code == "no_sender_key":  # opened once the key arrives (ratchet mode): nothing to say yet
+                self.unopened = [*self.unopened, (frame, line)][-MAX_HELD:]
+                return Outcome()
             if refusal.code in HELD_BACK:  # signed with a new key: kept until the person accepts it
                 held = self.held.setdefault(frame["sender"], [])
                 held[:] = [*held, (frame, line)][-MAX_HELD:]
@@ -141,11 +147,13 @@ class ClientSession:
         if joining.reply is not None:  # we created the room: the server's next 'joined' says what it stored
             self.waiting = True
             return Outcome(warnings, (joining.reply,))
-        return Outcome((*warnings, Joined(self.room)), answered=True)
+        return Outcome((*warnings, Joined(self.room)), joining.sends, answered=True)
 
     def _on_error(self, frame: Frame, line: bytes) -> Outcome:
         code = frame["code"] if frame["code"] in protocol.REFUSALS else "malformed"
         problem = Problem(code, frame["text"], line)
+        if code == "stale_change" and isinstance(self.codec, RatchetCodec):  # made again on the state that won
+            return self._outcome(self.codec.on_refused(code), (problem,))
         if not self.waiting:  # a refusal of something we do not wait for (a message, say): report it
             return Outcome((problem,))
         self.waiting = False  # the server answers in order: this is its answer to our hello or join
@@ -164,6 +172,26 @@ class ClientSession:
         flags = (Problem("look_alike", f"{a!r} and {b!r} look alike: check who is who", line) for a, b in alike)
         return Outcome((*flags, Members(frame["room"], names)))
 
+    # --- the ratchet mode's own lines: the codec reacts, then held messages are tried again ---
+
+    def _on_ratchet(self, frame: Frame, line: bytes) -> Outcome:
+        if not isinstance(self.codec, RatchetCodec):
+            raise ProtocolError(f"a {frame['type']!r} line only exists in the ratchet mode, not in {self.codec.mode}")
+        react = {"change": self.codec.on_change, "direct": self.codec.on_direct, "knock": self.codec.on_knock}
+        return self.ratchet_outcome(react[frame["type"]](frame, self.name), line)
+
+    def ratchet_outcome(self, reaction: Reaction, line: bytes = b"") -> Outcome:
+        """Turn what the ratchet codec did into an Outcome; retry held messages if a sender key arrived."""
+        events = tuple(replace(event, line=line) if isinstance(event, Problem) else event for event in reaction.events)
+        return self._outcome(reaction, events)
+
+    def _outcome(self, reaction: Reaction, events: tuple[Event, ...]) -> Outcome:
+        opened: list[Event] = []
+        if reaction.released:
+            waiting, self.unopened = self.unopened, []
+            opened = [event for frame, held in waiting for event in self._on_message(frame, held).events]
+        return Outcome((*events, *opened), reaction.sends)
+
 
 HELD_BACK = ("key_changed", "held_back")  # the refusals of a message whose sender's key is not the pinned one
 MAX_HELD = 100  # messages held back per sender (the oldest are dropped)
@@ -177,4 +205,7 @@ REACTIONS: dict[str, Callable[[ClientSession, Frame, bytes], Outcome]] = {
     "notice": ClientSession._on_notice,
     "room_list": ClientSession._on_room_list,
     "members": ClientSession._on_members,
+    "change": ClientSession._on_ratchet,
+    "direct": ClientSession._on_ratchet,
+    "knock": ClientSession._on_ratchet,
 }

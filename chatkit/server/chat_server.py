@@ -34,9 +34,10 @@ STOP_SECONDS = 5.0
 
 
 class ChatServer:
-    """A chat server running on background threads, in `classic` or `sealed` mode.
+    """A chat server running on background threads, in `classic`, `sealed` or `ratchet` mode.
 
-    `mode` is the mode's name, as on the client; `rules` is what that mode decides (ClassicRules or SealedRules).
+    `mode` is the mode's name, as on the client; `rules` is what that mode decides (ClassicRules, SealedRules or
+    RatchetRules).
     `delivery` picks who writes to members' sockets: `Postman` (the default) or the simple `DirectDelivery`.
     """
 
@@ -70,7 +71,7 @@ class ChatServer:
 
     @property
     def mode(self) -> str:
-        """The mode's name: 'classic' or 'sealed'."""
+        """The mode's name: 'classic', 'sealed' or 'ratchet'."""
         return self._rules.name
 
     @property

@@ -28,7 +28,7 @@ class ClassicRules:
 
     def check_hello(self, member: Member, hello: Frame) -> None:
         """Accept a newcomer whose encrypted name decrypts to their name (as the original's first line did)."""
-        if "proof" not in hello:
+        if "proof" not in hello or hello.get("mode", "classic") != "classic":
             raise Refused("wrong_mode", "this server runs in classic mode: start your client in classic mode")
         try:
             proof = classic.decrypt(self.key, hello["proof"])

@@ -112,9 +112,11 @@ def on_who(hub: Hub, member: Member, frame: Frame) -> None:
     hub.reply(member, {"type": "members", "room": member.room, "names": hub.roster().get(member.room, [])})
 
 
-# What each request does; a 'say' goes straight to the hub (it needs nothing from the conversation).
+# What each request does; a 'say', a 'change' and a 'direct' go straight to the hub (they need nothing from here).
 HANDLERS: dict[str, Callable[[Hub, Member, Frame], None]] = {
     "say": Hub.publish,
+    "change": Hub.order_change,
+    "direct": Hub.route_direct,
     "join": on_join,
     "check": on_check,
     "rooms": on_rooms,

@@ -16,6 +16,7 @@ from chatkit import protocol
 from chatkit.protocol import Frame, Refused
 from chatkit.server.delivery import Delivery
 from chatkit.server.member import Limits, Member
+from chatkit.server.ratchet import RatchetRules, direct_line
 from chatkit.server.rooms import Rooms
 from chatkit.server.rules import Rules
 from chatkit.storage import ChatLog
@@ -49,9 +50,12 @@ class Hub:
         with self._lock:
             old = self._rooms.move(member, room)
         if old and old != room:
+            self._emptied(old)
             self.announce(old, f"{member.name} left {old}")
         self.reply(member, {"type": "joined", **self.rules.joined(record)})
         self.announce(room, f"{member.name} joined {room}")
+        if isinstance(self.rules, RatchetRules) and self.rules.head(room) is not None:
+            self._knock(room, (member,))
 
     def publish(self, member: Member, say: Frame) -> None:
         """Let the rules accept a 'say', store it, then post it to the sender's room in the order it was stored."""
@@ -91,9 +95,58 @@ class Hub:
             with self._lock:
                 self._rooms.remove(member)
             if member.room:
+                self._emptied(member.room)
                 why = f" (dropped by the server: {member.reason})" if member.reason else ""
                 self.announce(member.room, f"{member.name} left {member.room}{why}")
         self.delivery.finish(member)
+
+    # --- the ratchet mode: the group's changes, lines for one member, knocks ---
+
+    def order_change(self, member: Member, frame: Frame) -> None:
+        """Ratchet mode: let the rules order a group change, then relay it to the room in that order."""
+        rules = self._ratchet("group changes")
+        with self._lock:  # ordered and posted under one lock: every member sees changes in the order accepted
+            relayed = rules.order(member, frame)
+            self.delivery.post(protocol.encode(relayed), self._rooms.members(member.room))
+        self.delivery.wake()
+        if frame["change"].get("kind") == "create":  # those who came before the group existed ask to be added
+            with self._lock:
+                waiting = tuple(other for other in self._rooms.members(member.room) if other is not member)
+            self._knock(member.room, waiting)
+
+    def route_direct(self, member: Member, frame: Frame) -> None:
+        """Ratchet mode: pass a line for one member on to them, if they are in the sender's room."""
+        self._ratchet("direct lines")
+        line = direct_line(member, frame)
+        with self._lock:
+            found = [other for other in self._rooms.members(member.room) if other.name == frame["to"]]
+        if not found:
+            raise Refused("no_such_member", f"nobody called {frame['to']!r} is in {member.room!r}")
+        self.reply(found[0], line)
+
+    def _knock(self, room: str, newcomers: tuple[Member, ...]) -> None:
+        """Tell everyone else in a room with a group that newcomers wait to be added."""
+        with self._lock:
+            members = self._rooms.members(room)
+            present = sorted(other.name for other in members)
+            for newcomer in newcomers:
+                knock = {"type": "knock", "room": room, "name": newcomer.name, "pubkey": newcomer.pubkey}
+                line = protocol.encode({**knock, "present": present})
+                self.delivery.post(line, members - {newcomer})
+        self.delivery.wake()
+
+    def _ratchet(self, what: str) -> RatchetRules:
+        """Return the ratchet rules, or refuse a request that only the ratchet mode knows."""
+        if not isinstance(self.rules, RatchetRules):
+            raise Refused("not_supported", f"{what} are only taken in ratchet mode")
+        return self.rules
+
+    def _emptied(self, room: str) -> None:
+        """Let the ratchet rules forget the group of a room nobody is in any more."""
+        with self._lock:
+            empty = not self._rooms.members(room)
+        if empty and isinstance(self.rules, RatchetRules):
+            self.rules.forget(room)
 
     def roster(self) -> dict[str, list[str]]:
         """Return who is connected, room by room."""

@@ -37,7 +37,7 @@ class SealedRules:
 
     def check_hello(self, member: Member, hello: Frame) -> None:
         """Accept a newcomer who brings a public signing key; the server cannot check a password it never sees."""
-        if "pubkey" not in hello:
+        if "pubkey" not in hello or hello.get("mode", "sealed") != "sealed":
             raise Refused("wrong_mode", "this server runs in sealed mode: start your client in sealed mode")
         member.pubkey = hello["pubkey"]
 

@@ -1,0 +1,240 @@
+"""What a ratchet-mode member does after each group change, pairwise line and knock (docs/ratchet-mode.md).
+
+- after an add: every member hands its sender chain to the newcomer (who reads nothing older: the chain only runs
+  forward), and the adder sends the newcomer the state it was added to; the newcomer makes its sender key and
+  hands it to every member;
+- after a removal: every remaining member makes a new sender key and hands it to the remaining members only;
+- after an update by X (healing): the sessions with X are dropped (X drops all of its own), every member makes a
+  new sender key and hands it out, which runs fresh exchanges with X: a thief who copied X's memory and only
+  watches learns none of the new keys.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from chatkit.client.events import GroupChanged, Problem
+from chatkit.client.identities import Identities
+from chatkit.client.pairwise import Pairwise, direct
+from chatkit.client.ratchet_group import Group, state_from_welcome, welcome_body
+from chatkit.client.reaction import Reaction
+from chatkit.client.sender_keys import SenderKeys
+from chatkit.crypto import signing
+from chatkit.crypto.errors import BadChange
+from chatkit.crypto.group_state import GroupState
+from chatkit.protocol import ChatError, Frame, ProtocolError, Refused, b64, unb64
+
+
+class Steps:
+    """The ratchet codec's reactions to the lines only its mode has (a part of RatchetCodec)."""
+
+    name: str
+    group: Group
+    keys: SenderKeys
+    pairwise: Pairwise | None
+    identities: Identities
+
+    @property
+    def public(self) -> bytes:
+        """Our identity key's public half, as the group state holds it."""
+        return signing.public_bytes(self.identities.own(self.name))
+
+    def problems(self, refusal: Refused | ProtocolError) -> Reaction:
+        """Report a refused line as a Problem (nothing is lost: the rest of the state is unchanged)."""
+        code = refusal.code if isinstance(refusal, Refused) else "malformed"
+        return Reaction((Problem(code, str(refusal)),))
+
+    # --- what a person does ---
+
+    def remove(self, name: str) -> Reaction:
+        """Propose removing a member (ChatError if they are not in the group)."""
+        state = self.group.state
+        key = None if state is None else state.key_of(name)
+        if key is None:
+            raise ChatError(f"{name} is not in the group: nobody to remove")
+        self.group.propose("remove", name, key)
+        return self._next()
+
+    def update(self) -> Reaction:
+        """Propose a key update of our own (healing): every sender key and our sessions are then replaced."""
+        self.group.propose("update", self.name, self.public)
+        return self._next()
+
+    # --- lines from the server ---
+
+    def on_change(self, frame: Frame, name: str) -> Reaction:
+        """Apply a relayed group change, then take the steps it calls for."""
+        change, before = frame["change"], self.group.state
+        if before is None and change.get("kind") != "create":
+            self.group.wait(frame)  # a newcomer: its welcome says which state this applies to
+            return Reaction()
+        mine = self.group.settle(change)
+        try:
+            after = self.group.apply(change)
+        except BadChange as error:
+            return Reaction((self._change_problem(frame, error),)) + self._next()
+        return self._after(change, before, after, mine) + self._next()
+
+    def on_refused(self, code: str) -> Reaction:
+        """The server refused our change as stale: make it again on the state that won, if it still makes sense."""
+        if code != "stale_change":
+            return Reaction()
+        self.group.refused()
+        return self._next()
+
+    def on_knock(self, frame: Frame, name: str) -> Reaction:
+        """Add a newcomer if we are the first member of the signed list who is present (a returning one anew)."""
+        state, newcomer = self.group.state, frame["name"]
+        if state is None or not state.is_member(name):
+            return Reaction()
+        present = [member for member in state.names if member in frame["present"] and member != newcomer]
+        if not present or present[0] != name:
+            return Reaction()
+        old_key = state.key_of(newcomer)
+        if old_key is not None:  # they came back with new memory: out, then in again, with fresh keys
+            self.group.propose("remove", newcomer, old_key)
+        self.group.propose("add", newcomer, unb64(frame, "pubkey"))
+        return self._next()
+
+    def on_direct(self, frame: Frame, name: str) -> Reaction:
+        """Take a pairwise line: a welcome, a step of an exchange, or an envelope with a sender key."""
+        kind, peer, state = frame["kind"], frame["from"], self.group.state
+        if kind == "welcome":
+            return self._welcomed(frame)
+        if state is None:
+            self.group.wait(frame)
+            return Reaction()
+        peer_key = state.key_of(peer)
+        if peer_key is None or self.pairwise is None:
+            return Reaction((Problem("not_in_group", f"a {kind} line from {peer}, who is not in the group: ignored"),))
+        try:
+            return DIRECT_STEPS[kind](self, peer, peer_key, frame["body"])
+        except (Refused, ProtocolError) as refusal:
+            return self.problems(refusal)
+
+    # --- the steps ---
+
+    def _after(self, change: dict[str, Any], before: GroupState | None, after: GroupState, mine: bool) -> Reaction:
+        """Take the steps a change calls for, and report the group's new member list."""
+        kind, subject, me = change["kind"], change["name"], self.name
+        events = (GroupChanged(self.group.room, after.epoch, after.names), *self._pin(after, [subject]))
+        if not after.is_member(me):
+            return Reaction(events + self._left(change))
+        sends: list[Frame] = []
+        if kind == "add" and subject != me:
+            welcome = [direct(self.group.room, subject, "welcome", welcome_body(before))] if mine and before else []
+            sends = welcome + self._hand_out([subject])
+        elif kind == "remove":
+            self.keys.forget(subject)
+            self._sessions().forget(subject)
+        elif kind == "update":
+            for peer in after.names if subject == me else [subject]:
+                self._sessions().forget(peer)
+        if kind != "add" or subject == me:
+            sends = self._renew()
+        return Reaction(events, tuple(sends))
+
+    def _left(self, change: dict[str, Any]) -> tuple[Problem, ...]:
+        """Forget every key once we are out of the group; say so if a change just removed us."""
+        if change["kind"] != "remove" or change["name"] != self.name:
+            return ()
+        self.keys = SenderKeys()
+        self.pairwise = None
+        return (Problem("not_in_group", f"{change['by']} removed you from the group: you read nothing from now on"),)
+
+    def _renew(self) -> list[Frame]:
+        """Make a new sender key (a new generation) and hand it to every other member."""
+        self.keys.renew()
+        state = self.group.state
+        return [] if state is None else self._hand_out([name for name in state.names if name != self.name])
+
+    def _hand_out(self, names: list[str]) -> list[Frame]:
+        """Send our sender chain's position to members, each in an envelope of our session with them."""
+        state = self.group.state
+        if state is None or self.keys.chain is None:
+            return []
+        share = self.keys.share(state.epoch)
+        return [frame for name in names for frame in self._sessions().send(self.group.room, name, self._key(name), share)]
+
+    def _welcomed(self, frame: Frame) -> Reaction:
+        """A newcomer's welcome: take the state we were added to, then apply what waited for it."""
+        if self.group.state is not None:
+            return Reaction((Problem("malformed", f"a welcome from {frame['from']}, but we are in the group already"),))
+        try:
+            state = state_from_welcome(self.group.room, frame["body"])
+        except ProtocolError as error:
+            return self.problems(error)
+        early, self.group.early = self.group.early, []
+        parents = [line.get("change", {}).get("parent") for line in early]
+        if b64(state.hash) not in parents:
+            text = f"the welcome from {frame['from']} is not the state any change we saw was made on: ignored"
+            return Reaction((Problem("bad_change", text),))
+        self.group.state = state
+        later = early[parents.index(b64(state.hash)) :]
+        reaction = Reaction(self._pin(state, list(state.names)))
+        for line in later:
+            reaction += (self.on_change if line["type"] == "change" else self.on_direct)(line, self.name)
+        return reaction
+
+    def _pin(self, state: GroupState, names: list[str]) -> tuple[Problem, ...]:
+        """Pin the group's keys for members met for the first time; flag a key that is not the one pinned."""
+        problems: list[Problem] = []
+        for name in names:
+            key = state.key_of(name)
+            pin = self.identities.pinned(name, self.name)
+            if key is None or name == self.name:
+                continue
+            if pin is None:
+                problems += self.identities.remember(name, key, self.name)
+            elif pin.public != key:
+                self.identities.offered[name] = key
+                problems.append(Problem("key_changed", f"{name}'s key in the group is not the one pinned: /accept {name}"))
+        return tuple(problems)
+
+    def _change_problem(self, frame: Frame, error: BadChange) -> Problem:
+        """Say why a change was refused: a fork if it was made on another state at our epoch."""
+        state, change = self.group.state, frame["change"]
+        if state is not None and change.get("epoch") == state.epoch + 1 and change.get("parent") != b64(state.hash):
+            text = f"fork: {frame['sender']}'s change was made on another group state than ours at epoch {state.epoch}"
+            return Problem("fork", f"{text} (ours has {', '.join(state.names)}): the server may be forking the group")
+        return Problem("bad_change", str(error))
+
+    def _next(self) -> Reaction:
+        """Send our next queued change, if it is our turn."""
+        change = self.group.next_change(self.identities.own(self.name), self.name)
+        return Reaction() if change is None else Reaction(sends=(change,))
+
+    def _sessions(self) -> Pairwise:
+        if self.pairwise is None:
+            raise ChatError("no pairwise sessions before joining a room")
+        return self.pairwise
+
+    def _key(self, name: str) -> bytes:
+        key = None if self.group.state is None else self.group.state.key_of(name)
+        if key is None:
+            raise ChatError(f"{name} is not in the group")
+        return key
+
+    def _offer(self, peer: str, peer_key: bytes, body: dict[str, Any]) -> Reaction:
+        return Reaction(sends=tuple(self._sessions().on_offer(self.group.room, peer, peer_key, body)))
+
+    def _answer(self, peer: str, peer_key: bytes, body: dict[str, Any]) -> Reaction:
+        return Reaction(sends=tuple(self._sessions().on_answer(self.group.room, peer, body)))
+
+    def _finish(self, peer: str, peer_key: bytes, body: dict[str, Any]) -> Reaction:
+        self._sessions().on_finish(peer, body)
+        return Reaction()
+
+    def _envelope(self, peer: str, peer_key: bytes, body: dict[str, Any]) -> Reaction:
+        item = self._sessions().open(self.group.room, peer, body)
+        if item.get("kind") != "sender_key":
+            return Reaction((Problem("malformed", f"an envelope from {peer} holds no sender key: ignored"),))
+        self.keys.learn(peer, item)
+        return Reaction(released=True)
+
+
+DIRECT_STEPS: dict[str, Callable[[Steps, str, bytes, dict[str, Any]], Reaction]] = {
+    "offer": Steps._offer,
+    "answer": Steps._answer,
+    "finish": Steps._finish,
+    "envelope": Steps._envelope,
+}
