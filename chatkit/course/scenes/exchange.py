@@ -22,7 +22,7 @@ class UnsignedExchange(OneJudgement):
         alice_id, bob_id = signing.new_identity(), signing.new_identity()
         self.keys = signing.public_bytes(alice_id), signing.public_bytes(bob_id)
         self.alice = Initiator(alice_id, *self.names, self.keys[1], signed=False)
-        self.bob = Responder(bob_id, *reversed(self.names), self.keys[0], signed=False)
+        self.bob = Responder(bob_id, self.names[1], self.names[0], self.keys[0], signed=False)
         self.chain_keys: tuple[bytes, bytes] = (b"", b"")
 
     def answer_public(self) -> dict[str, Any]:
