@@ -16,7 +16,14 @@ from chatkit.protocol import FIELDS, MAX_LINE_BYTES, OPTIONAL, Frame, ProtocolEr
 # each type as a student first meets it (often without the optional fields); these are the exhaustive ones.
 RATCHET_EXAMPLE = {"epoch": 2, "group": "aGFzaA==", "generation": 1, "index": 5}
 EXAMPLES: dict[str, Frame] = {
-    "hello": {"type": "hello", "name": "alice", "room": "general", "proof": "cHJvb2Y=", "pubkey": "a2V5", "mode": "sealed"},
+    "hello": {
+        "type": "hello",
+        "name": "alice",
+        "room": "general",
+        "proof": "cHJvb2Y=",
+        "pubkey": "a2V5",
+        "mode": "sealed",
+    },
     "say": {
         "type": "say",
         "ciphertext": "q83v",

@@ -5,6 +5,9 @@
     client.send("hello")
     client.close()              # connect() again later opens a new connection for the same person
 
+In the ratchet mode (mode="ratchet", no password: pass ""), the members make the room's group themselves:
+`client.wait_for_group({"alice", "bob"})`, `client.remove("bob")`, `client.update()`, `client.group`.
+
 This is the thin, threaded part. What each message means lives in session.py (no sockets, no threads); the
 socket and its receiver thread live in connection.py. The client hands each line that arrives to the session
 and carries out what it says: frames to send back, a request answered, events to report.
@@ -20,6 +23,7 @@ from chatkit import protocol
 from chatkit.client.codec import Codec, make_codec
 from chatkit.client.connection import CannotConnect, Connection
 from chatkit.client.events import Closed, Event
+from chatkit.client.group_calls import GroupCalls
 from chatkit.client.identities import Identities
 from chatkit.client.inbox import Inbox
 from chatkit.client.keystore import KeyStore
@@ -32,8 +36,8 @@ from chatkit.protocol import ChatError, Frame, Refused
 __all__ = ["CannotConnect", "ChatClient"]
 
 
-class ChatClient(EventWaits):
-    """One person's connection to a chat server."""
+class ChatClient(EventWaits, GroupCalls):
+    """One person's connection to a chat server (in the ratchet mode, also its group: group_calls.py)."""
 
     live: ClassVar[weakref.WeakSet["ChatClient"]] = weakref.WeakSet()  # every client with a connection open
 
@@ -54,7 +58,9 @@ class ChatClient(EventWaits):
         room_pins: RoomPins | None = None,
     ) -> None:
         self.host, self.port, self.name = host, port, name
-        store = KeyStore.for_person(name, keys) if mode == "sealed" else None  # its folder: keys, $CHATKIT_KEYS or ~
+        store = (
+            KeyStore.for_person(name, keys) if mode in ("sealed", "ratchet") else None
+        )  # its folder: keys, $CHATKIT_KEYS or ~
         # iterations=None: rooms we create use Argon2id (OWASP); a number asks for cheap PBKDF2 (tests, notebooks).
         # The room parameters we pin live beside our other pins, in the key store (room_pins= to choose otherwise).
         pins = room_pins or RoomPins(f"{host}:{port}", None if store is None else store.folder)

@@ -211,4 +211,8 @@ def make_codec(
         return ClassicCodec(password)
     if mode == "sealed":
         return SealedCodec(password, iterations, identity, **sealed)
-    raise ValueError(f"mode should be 'classic' or 'sealed', got {mode!r}")
+    if mode == "ratchet":  # no password: every key comes from the members' identities and exchanges
+        from chatkit.client.ratchet_codec import RatchetCodec  # it builds on this module's Opened
+
+        return RatchetCodec(identity, sealed.get("store"))
+    raise ValueError(f"mode should be 'classic', 'sealed' or 'ratchet', got {mode!r}")

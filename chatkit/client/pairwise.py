@@ -7,8 +7,9 @@ Bob opens it with the matching receiving chain. The keys of both identities come
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from chatkit.crypto import sealed, signing
 from chatkit.crypto.chains import ReceivingChain, SendingChain
@@ -19,6 +20,7 @@ from chatkit.crypto.labels import ENVELOPE_AD
 from chatkit.protocol import Frame, ProtocolError, Refused, b64
 
 MAX_WAITING = 100  # items kept for a member whose session is not ready yet
+Step = TypeVar("Step")  # what one step of an exchange returns
 
 
 def direct(room: str, to: str, kind: str, body: dict[str, Any]) -> Frame:
@@ -67,7 +69,7 @@ class Pairwise:
         """Answer a member's offer (their session for envelopes to me)."""
         responder = Responder(self.identity, self.name, peer, peer_key, pq=self.pq, signed=self.signed)
         answer = self._exchange(peer, lambda: responder.on_offer(body))
-        self.answering[(peer, responder.session)] = responder
+        self.answering[(peer, answer["session"])] = responder
         return [direct(room, peer, "answer", answer)]
 
     def on_answer(self, room: str, peer: str, body: dict[str, Any]) -> list[Frame]:
@@ -76,7 +78,7 @@ class Pairwise:
         if initiator is None:
             raise Refused("handshake_failed", f"an answer came from {peer}, but no exchange with them is under way")
         finish, chain_key = self._exchange(peer, lambda: initiator.on_answer(body))
-        self.outgoing[peer] = Outgoing(initiator.session, SendingChain(chain_key))
+        self.outgoing[peer] = Outgoing(finish["session"], SendingChain(chain_key))
         waiting = self.outbox.pop(peer, [])
         return [direct(room, peer, "finish", finish), *(self._envelope(room, peer, item) for item in waiting)]
 
@@ -94,10 +96,15 @@ class Pairwise:
         chain = self.incoming.get((peer, session))
         if chain is None:
             raise Refused("cannot_decrypt", f"an envelope from {peer} names a session this member does not hold")
-        nonce, ciphertext = raw_field(body, "nonce", "envelope", ProtocolError), raw_field(body, "ciphertext", "envelope", ProtocolError)
+        nonce, ciphertext = (
+            raw_field(body, "nonce", "envelope", ProtocolError),
+            raw_field(body, "ciphertext", "envelope", ProtocolError),
+        )
         try:
             key = chain.key_for(number_field(body, "n", "envelope", ProtocolError))
-            plain = sealed.open_sealed(key, nonce, ciphertext, ENVELOPE_AD, envelope_header(peer, self.name, room, session))
+            plain = sealed.open_sealed(
+                key, nonce, ciphertext, ENVELOPE_AD, envelope_header(peer, self.name, room, session)
+            )
             item = json.loads(plain)
         except (CannotDecrypt, ValueError):
             raise Refused("cannot_decrypt", f"an envelope from {peer} did not open (tampered, or replayed)") from None
@@ -123,7 +130,7 @@ class Pairwise:
         body = {"session": outgoing.session, "n": n, "nonce": b64(nonce), "ciphertext": b64(ciphertext)}
         return direct(room, peer, "envelope", body)
 
-    def _exchange(self, peer: str, step: Any) -> Any:
+    def _exchange(self, peer: str, step: Callable[[], Step]) -> Step:
         """Run one step of an exchange, turning its failure into a refusal that names the member."""
         try:
             return step()

@@ -31,7 +31,12 @@ class RatchetCodec(Steps):
     mode = "ratchet"
 
     def __init__(
-        self, identity: signing.Identity | None = None, store: KeyStore | None = None, *, pq: bool = True, signed: bool = True
+        self,
+        identity: signing.Identity | None = None,
+        store: KeyStore | None = None,
+        *,
+        pq: bool = True,
+        signed: bool = True,
     ) -> None:
         self.identities = Identities(store, identity)  # our lasting key and the pins, as in the sealed mode (S6)
         self.pq, self.signed = pq, signed
@@ -73,7 +78,9 @@ class RatchetCodec(Steps):
         try:
             require(message, *RATCHET_HEADER, "nonce", "signature")
         except ProtocolError as error:
-            raise Refused("cannot_decrypt", f"a message from {message['sender']} without its ratchet header: {error}")
+            raise Refused(
+                "cannot_decrypt", f"a message from {message['sender']} without its ratchet header: {error}"
+            ) from None
         if message["sender"] == name:
             return self._own(message)
         state = self._state_for(message)
@@ -85,7 +92,9 @@ class RatchetCodec(Steps):
         try:
             return Opened(self.keys.open(message, signer))
         except (BadSignature, CannotDecrypt, ProtocolError):
-            raise Refused("cannot_decrypt", f"a message from {message['sender']} did not open (forged or tampered)") from None
+            raise Refused(
+                "cannot_decrypt", f"a message from {message['sender']} did not open (forged or tampered)"
+            ) from None
 
     def _own(self, message: Frame) -> Opened:
         """Show our own message as the server echoed it (our chain forgot its key: we keep the text until then)."""
@@ -102,7 +111,9 @@ class RatchetCodec(Steps):
         known = {state.epoch: state} | ({} if self.group.previous is None else {state.epoch - 1: self.group.previous})
         if epoch not in known:
             why = "ahead of ours: a change did not reach us" if epoch > state.epoch else "too old"
-            raise Refused("fork" if epoch > state.epoch else "cannot_decrypt", f"{sender}'s message is from epoch {epoch}, {why}")
+            raise Refused(
+                "fork" if epoch > state.epoch else "cannot_decrypt", f"{sender}'s message is from epoch {epoch}, {why}"
+            )
         if message["group"] != b64(known[epoch].hash):
             raise Refused("fork", self._fork_text(sender, epoch, message["group"], known[epoch]))
         return known[epoch]

@@ -12,7 +12,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from chatkit.client.events import GroupChanged, Problem
+from chatkit.client.events import Event, GroupChanged, Problem
 from chatkit.client.identities import Identities
 from chatkit.client.pairwise import Pairwise, direct
 from chatkit.client.ratchet_group import Group, state_from_welcome, welcome_body
@@ -116,7 +116,10 @@ class Steps:
     def _after(self, change: dict[str, Any], before: GroupState | None, after: GroupState, mine: bool) -> Reaction:
         """Take the steps a change calls for, and report the group's new member list."""
         kind, subject, me = change["kind"], change["name"], self.name
-        events = (GroupChanged(self.group.room, after.epoch, after.names), *self._pin(after, [subject]))
+        events: tuple[Event, ...] = (
+            GroupChanged(self.group.room, after.epoch, after.names),
+            *self._pin(after, [subject]),
+        )
         if not after.is_member(me):
             return Reaction(events + self._left(change))
         sends: list[Frame] = []
@@ -153,7 +156,9 @@ class Steps:
         if state is None or self.keys.chain is None:
             return []
         share = self.keys.share(state.epoch)
-        return [frame for name in names for frame in self._sessions().send(self.group.room, name, self._key(name), share)]
+        return [
+            frame for name in names for frame in self._sessions().send(self.group.room, name, self._key(name), share)
+        ]
 
     def _welcomed(self, frame: Frame) -> Reaction:
         """A newcomer's welcome: take the state we were added to, then apply what waited for it."""
@@ -170,7 +175,7 @@ class Steps:
             return Reaction((Problem("bad_change", text),))
         self.group.state = state
         later = early[parents.index(b64(state.hash)) :]
-        reaction = Reaction(self._pin(state, list(state.names)))
+        reaction = Reaction(tuple[Event, ...](self._pin(state, list(state.names))))
         for line in later:
             reaction += (self.on_change if line["type"] == "change" else self.on_direct)(line, self.name)
         return reaction
@@ -187,7 +192,9 @@ class Steps:
                 problems += self.identities.remember(name, key, self.name)
             elif pin.public != key:
                 self.identities.offered[name] = key
-                problems.append(Problem("key_changed", f"{name}'s key in the group is not the one pinned: /accept {name}"))
+                problems.append(
+                    Problem("key_changed", f"{name}'s key in the group is not the one pinned: /accept {name}")
+                )
         return tuple(problems)
 
     def _change_problem(self, frame: Frame, error: BadChange) -> Problem:

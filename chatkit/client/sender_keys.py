@@ -45,7 +45,13 @@ class SenderKeys:
         if self.chain is None:
             raise ProtocolError("no sender key yet: it is made when this member enters the group")
         chain_key, index = self.chain.position
-        return {"kind": "sender_key", "epoch": epoch, "generation": self.generation, "chain": b64(chain_key), "index": index}
+        return {
+            "kind": "sender_key",
+            "epoch": epoch,
+            "generation": self.generation,
+            "chain": b64(chain_key),
+            "index": index,
+        }
 
     def learn(self, sender: str, payload: dict[str, Any]) -> None:
         """Keep the chain another member gave me, and forget their generations older than the ones kept."""

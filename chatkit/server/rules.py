@@ -2,8 +2,8 @@
 
 The modes differ only here (classic.py, sealed.py and ratchet.py: `ClassicRules`, `SealedRules`, `RatchetRules`), so
 students can read them side by side: the rest of the server (sockets, threads, rooms, delivery) is the same for all.
-The ratchet mode adds two requests, group changes and lines for one member, which the hub routes (hub.py). A rule that says
-no raises `chatkit.protocol.Refused` with a code from `REFUSALS`.
+The ratchet mode adds two requests, group changes and lines for one member, which the hub routes (hub.py). A rule
+that says no raises `chatkit.protocol.Refused` with a code from `REFUSALS`.
 """
 
 from typing import Protocol
