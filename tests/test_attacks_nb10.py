@@ -5,14 +5,19 @@ transcript is signed; last session's signed answer is refused in a new exchange;
 refused; the safety number is computed over the identity keys only, so it is the same in every session.
 """
 
+import json
 import secrets
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from chatkit.client import ChatClient
 from chatkit.crypto import safety, signing
 from chatkit.crypto.errors import HandshakeFailed
 from chatkit.crypto.hybrid import Initiator, Responder
+from chatkit.lab import TO_SERVER, Captured, Stage
 from chatkit.lab.exercises import load_solution
 from chatkit.protocol import b64
 
@@ -115,3 +120,80 @@ def test_the_safety_number_is_over_the_identity_keys_only() -> None:
         assert safety.safety_number("bob", pair.keys[1], "alice", pair.keys[0]) == today
     new_laptop = signing.public_bytes(signing.new_identity())
     assert safety.safety_number("alice", new_laptop, "bob", pair.keys[1]) != today
+
+
+# --- the same attacks in the live chat: a ratchet server on loopback, members through the kit's relay ---
+
+
+def offers_with(x25519: bytes) -> Callable[[Captured], bytes | None]:
+    """Return a relay's tamper function that puts this X25519 key into every offer on its way to the server."""
+
+    def tamper(seen: Captured) -> bytes | None:
+        frame = json.loads(seen.line)
+        if seen.direction == TO_SERVER and frame.get("type") == "direct" and frame.get("kind") == "offer":
+            frame["body"]["x25519"] = b64(x25519)
+            return (json.dumps(frame) + "\n").encode()
+        return seen.line
+
+    return tamper
+
+
+def chatting(stages: list[Stage], *names: str) -> tuple[Stage, list[ChatClient]]:
+    """Start a ratchet stage with these members, all in one group."""
+    stage = Stage("ratchet")
+    stages.append(stage)
+    members = [stage.client(name) for name in names]
+    for member in members:
+        member.wait_for_group(set(names))
+    return stage, members
+
+
+def test_live_a_relay_that_swaps_the_offers_key_is_caught_and_the_member_told(stages: list[Stage]) -> None:
+    stage, (alice, bob) = chatting(stages, "alice", "bob")
+    relay = stage.relay()
+    relay.tamper = offers_with(X25519PrivateKey.generate().public_key().public_bytes_raw())
+    carol = stage.client("carol", via=relay)
+    told = carol.wait_for_problem("handshake_failed")
+    assert "signature does not match" in told.text
+    alice.send("still fine")
+    assert bob.wait_for_message("still fine", sender="alice").text == "still fine"
+
+
+def test_live_a_low_order_key_is_refused_and_the_others_chat_on(stages: list[Stage]) -> None:
+    stage, (alice, bob) = chatting(stages, "alice", "bob")
+    relay = stage.relay()
+    relay.tamper = offers_with(bytes(32))
+    stage.client("mallory", via=relay)
+    refused = alice.wait_for_problem("handshake_failed")
+    assert "low-order X25519 public key refused" in refused.text
+    bob.send("we carry on")
+    assert alice.wait_for_message("we carry on", sender="bob").text == "we carry on"
+
+
+def test_live_yesterdays_answer_is_refused_in_todays_exchange(stages: list[Stage]) -> None:
+    stage = Stage("ratchet")
+    stages.append(stage)
+    relay = stage.relay()
+    alice = stage.client("alice")
+    bob = stage.client("bob", via=relay)
+    alice.wait_for_group({"alice", "bob"})
+    alice.send("yesterday")
+    bob.wait_for_message("yesterday", sender="alice")  # their exchanges are done: bob's answer was on the wire
+    old = next(seen.line for seen in relay.lines(TO_SERVER, '"answer"'))
+    relay.tamper = lambda seen: old if b'"kind": "answer"' in seen.line else seen.line
+    alice.update()  # fresh exchanges: bob's new answer to alice is replaced by yesterday's
+    refused = alice.wait_for_problem("handshake_failed")
+    assert "another session" in refused.text or "signature does not match" in refused.text
+
+
+def test_live_the_safety_number_is_the_same_tomorrow(stages: list[Stage]) -> None:
+    stage, (alice, bob) = chatting(stages, "alice", "bob")
+    today = bob.safety_number("alice")
+    alice.close()
+    alice = stage.client("alice")  # tomorrow: the same key store, fresh exchanges
+    alice.wait_for_group({"alice", "bob"})
+    assert alice.safety_number("bob") == bob.safety_number("alice") == today
+    group = alice.group
+    assert group is not None
+    keys = {name: group.key_of(name) or b"" for name in ("alice", "bob")}
+    assert safety.safety_number("alice", keys["alice"], "bob", keys["bob"]) == today

@@ -14,12 +14,17 @@ from typing import Any
 
 import pytest
 
+from chatkit.client import ChatClient
 from chatkit.crypto import CannotDecrypt, labels, ratchet, sealed, signing
 from chatkit.crypto.chains import WINDOW, ReceivingChain, SendingChain
 from chatkit.crypto.errors import HandshakeFailed
 from chatkit.crypto.hybrid import Initiator, Responder
+from chatkit.lab import TO_CLIENT, Relay, Stage
+from chatkit.lab.active_thief import ActiveThief
 from chatkit.lab.exercises import load_solution
+from chatkit.lab.thief import Thief
 from chatkit.protocol import b64
+from tests.conftest import eventually
 
 Message = dict[str, Any]
 
@@ -141,3 +146,69 @@ def test_s8_each_ratchet_derivation_has_a_label_of_its_own(monkeypatch: pytest.M
     assert not step & healing, f"the heal reuses a label of the chain step: {step & healing}"
     every = {value for name, value in vars(labels).items() if name.isupper()}
     assert step | healing <= every, "every ratchet label is one of chatkit.crypto.labels"
+
+
+# --- the same attacks in the live chat: a ratchet server on loopback, a member's state copied mid-conversation ---
+
+
+def say(person: ChatClient, text: str, to: ChatClient) -> None:
+    """Send a message and wait until the other member has read it."""
+    person.send(text)
+    to.wait_for_message(text, sender=person.name)
+
+
+def live_pair(stages: list[Stage]) -> tuple[Stage, Relay, ChatClient, ChatClient]:
+    """Start a ratchet stage with alice and bob in one group, both through one relay (the network attacker)."""
+    stage = Stage("ratchet")
+    stages.append(stage)
+    wire = stage.relay()
+    alice, bob = stage.client("alice", via=wire), stage.client("bob", via=wire)
+    bob.wait_for_group({"alice", "bob"})
+    return stage, wire, alice, bob
+
+
+def heal(alice: ChatClient, bob: ChatClient) -> None:
+    """Let alice update her keys, and wait until both have applied the update."""
+    group = alice.group
+    assert group is not None
+    alice.update()
+    for member in (alice, bob):
+        member.wait_for_group({"alice", "bob"}, epoch=group.epoch + 1)
+
+
+def test_live_a_stolen_state_opens_nothing_sent_before_the_theft(stages: list[Stage]) -> None:
+    _, wire, alice, bob = live_pair(stages)
+    before = [f"before {secrets.token_hex(3)}" for _ in range(4)]
+    for text in before:
+        say(alice, text, bob)
+    say(bob, "bob before", alice)
+    thief = Thief(alice.snapshot())
+    after = [f"after {secrets.token_hex(3)}" for _ in range(3)]
+    for text in after:
+        say(alice, text, bob)
+    read = set(thief.read(wire.lines(TO_CLIENT)).values())
+    assert read == set(after), "the thief reads from the theft on, and nothing before it"
+
+
+def test_live_an_update_locks_out_a_thief_who_only_watches(stages: list[Stage]) -> None:
+    _, wire, alice, bob = live_pair(stages)
+    say(alice, "before the theft", bob)
+    thief = Thief(alice.snapshot())
+    heal(alice, bob)
+    for text in ("after the update", "still after"):
+        say(alice, text, bob)
+    say(bob, "bob after the update", alice)
+    assert thief.read(wire.lines(TO_CLIENT)) == {} and thief.envelopes_opened == 0
+
+
+def test_live_an_active_thief_with_the_identity_key_defeats_the_update(stages: list[Stage]) -> None:
+    _, wire, alice, bob = live_pair(stages)
+    say(alice, "before the theft", bob)
+    active = ActiveThief(alice.snapshot(), wire)
+    wire.tamper = active.tamper
+    heal(alice, bob)
+    texts = [f"bob {secrets.token_hex(3)}" for _ in range(3)]
+    for text in texts:
+        bob.send(text)
+    assert eventually(lambda: set(active.read.values()) == set(texts), 10), "the thief reads Bob after the heal"
+    assert not [m for m in alice.messages() if m.text in texts], "Bob's new sender key went to the thief, not Alice"
