@@ -35,8 +35,8 @@ def test_python_must_be_3_11_or_newer() -> None:
 
 
 def test_packages_are_checked_against_their_lowest_version() -> None:
-    assert not probes.package_finding("cryptography", "43.0.3").works
-    assert probes.package_finding("cryptography", "44.0.0").works
+    assert not probes.package_finding("cryptography", "46.0.3").works
+    assert probes.package_finding("cryptography", "47.0.0").works
     missing = probes.package_finding("cryptography", None)
     assert not missing.works and missing.needed and "pip install" in missing.detail
     widgets = probes.package_finding("ipywidgets", None)

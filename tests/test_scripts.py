@@ -408,3 +408,22 @@ def test_s6_the_terminal_shows_a_safety_number_and_keeps_keys_where_told(start: 
     assert alice.finish() == client_script.EXIT_OK and bob.finish() == client_script.EXIT_OK, bob.output
     assert (bob_keys / "identity.key").exists() and "alice" in (bob_keys / "pins.json").read_text()
     assert server.interrupt() == server_script.EXIT_OK
+
+
+def test_two_ratchet_clients_chat_see_their_group_and_remove(start: Start, tmp_path: Path) -> None:
+    db = tmp_path / "chat.db"
+    server, port = start_server(start, "ratchet", db)
+    alice = start_client(start, port, "alice", "ratchet", password="")
+    bob = start_client(start, port, "bob", "ratchet", password="")
+    alice.expect(r"^\* group of general, epoch 1 \(signed\): alice, bob$")
+    alice.type("hello bob")
+    bob.expect(r"^\[general\] alice: hello bob$")
+    bob.type("/group")
+    bob.expect(r"^\* group of general, epoch 1 \(signed\): alice, bob$")
+    alice.type("/remove bob")
+    bob.expect(r"alice removed you from the group")
+    alice.expect(r"^\* group of general, epoch 2 \(signed\): alice$")
+    assert alice.finish() == client_script.EXIT_OK, alice.output
+    assert bob.finish() == client_script.EXIT_OK, bob.output
+    assert server.interrupt() == server_script.EXIT_OK, server.output
+    assert "hello bob" not in " ".join(stored_payloads(db))

@@ -5,8 +5,10 @@
 
 `python scripts/run_client.py` is the same command, for readers of the code who run it from a checkout.
 
-Commands: /join ROOM, /rooms, /who, /quit; in sealed mode also /verify NAME (your safety number with them),
-/verified NAME (the numbers matched) and /accept NAME (their new identity key). Your identity key, the keys you
+Commands: /join ROOM, /rooms, /who, /quit; in sealed and ratchet mode also /verify NAME (your safety number with
+them), /verified NAME (the numbers matched) and /accept NAME (their new identity key); in ratchet mode (no password:
+the members' keys do it all) also /remove NAME, /update (fresh keys all round: healing) and /group (who the signed
+group state says is in). Your identity key, the keys you
 pinned for others and the numbers you have seen live in a key store: --keys DIR, else $CHATKIT_KEYS/NAME, else
 ~/.chatkit/keys/NAME (made on first use, readable only by you). Each message prints as one line: `[room] user: text`;
 news from the server starts with `*`, problems with `!`. Text from the network is printed with its newlines,
@@ -25,7 +27,18 @@ import threading
 
 from chatkit import MODES, protocol
 from chatkit.client import CannotConnect, ChatClient, ChatError, Refused
-from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList, Wire
+from chatkit.client.events import (
+    ChatMessage,
+    Closed,
+    Event,
+    GroupChanged,
+    Joined,
+    Members,
+    Notice,
+    Problem,
+    RoomList,
+    Wire,
+)
 from chatkit.client.keystore import KeyStoreError
 from chatkit.client.visible import visible
 
@@ -45,7 +58,7 @@ PASSWORD_VARIABLE = "CHATKIT_PASSWORD"
 ECHO_SECONDS = 10.0  # how long to wait at the end for the server to relay our last messages back
 HELP = (
     "commands: /join ROOM, /rooms, /who, /verify NAME, /verified NAME, /accept NAME, /quit;"
-    " anything else is sent to the room"
+    " ratchet mode: /remove NAME, /update, /group; anything else is sent to the room"
 )
 
 
@@ -100,6 +113,8 @@ def words(event: Event, show_wire: bool) -> str | None:
         return "* rooms: " + ", ".join(f"{room} ({count})" for room, count in sorted(event.rooms.items()))
     if isinstance(event, Members):
         return f"* in {event.room}: {', '.join(event.names)}"
+    if isinstance(event, GroupChanged):
+        return f"* group of {event.room}, epoch {event.epoch} (signed): {', '.join(event.members)}"
     if isinstance(event, Closed):
         return f"* {event.reason}"
     if isinstance(event, Wire) and show_wire:
@@ -172,12 +187,20 @@ def run_command(client: ChatClient, terminal: Terminal, line: str) -> bool:
         return False
     if command == "/join" and argument.strip():
         client.join(argument.strip())
+        if client.mode == "ratchet":  # what we say can only be sealed once the room's group has added us
+            client.wait_for_group(including=client.name)
     elif command == "/rooms":
         client.ask_rooms()
     elif command == "/who":
         client.ask_who()
     elif command in IDENTITY_COMMANDS and argument.strip():
         IDENTITY_COMMANDS[command](client, terminal, argument.strip())
+    elif command == "/remove" and argument.strip():
+        client.remove(argument.strip())
+    elif command == "/update":
+        client.update()
+    elif command == "/group":
+        show_group(client, terminal)
     else:
         terminal.say(f"! {HELP}")
     return True
@@ -199,6 +222,15 @@ def accept_key(client: ChatClient, terminal: Terminal, name: str) -> None:
     """Accept `name`'s new identity key; their held-back messages are printed as they are checked with it."""
     client.accept_key(name)
     terminal.say(f"* accepted {name}'s new key: compare safety numbers with /verify {name}")
+
+
+def show_group(client: ChatClient, terminal: Terminal) -> None:
+    """Print who the signed group state says is in the room's group (ratchet mode)."""
+    group = client.group
+    if group is None:
+        terminal.say("* not in a group yet: wait to be added")
+    else:
+        terminal.say(f"* group of {group.room}, epoch {group.epoch} (signed): {', '.join(group.names)}")
 
 
 IDENTITY_COMMANDS = {"/verify": show_safety_number, "/verified": mark_verified, "/accept": accept_key}
@@ -237,8 +269,8 @@ def leave(terminal: Terminal, sent: int) -> int:
 def main(argv: list[str] | None = None, prog: str = "chatkit client") -> int:
     """Connect, chat until /quit or the end of input, then leave."""
     options = parse_arguments(argv, prog)
-    password = read_password()
-    if not password:
+    password = "" if options.mode == "ratchet" else read_password()  # ratchet: identities and exchanges, no password
+    if not password and options.mode != "ratchet":
         print(f"no password: set {PASSWORD_VARIABLE} or run in a terminal", file=sys.stderr)
         return EXIT_NO_PASSWORD
     terminal = Terminal(options.wire)
@@ -251,6 +283,8 @@ def main(argv: list[str] | None = None, prog: str = "chatkit client") -> int:
     try:
         if (code := connect(client, terminal)) != EXIT_OK:
             return code
+        if options.mode == "ratchet":  # what we say can only be sealed once the group has added us
+            client.wait_for_group(including=options.username)
         if sys.stdin.isatty():
             terminal.say(f"* {HELP}")
         threading.Thread(target=read_input_forever, args=(terminal.inbox,), daemon=True).start()

@@ -46,20 +46,27 @@ def ml_kem_768_works() -> bool:
     return bool(key.decapsulate(ciphertext) == secret)
 
 
-def crypto_finding(name: str, round_trip: Callable[[], bool], needed: bool = True) -> Finding:
-    """Run one primitive once through the installed `cryptography` and say whether it worked."""
+RATCHET_NEEDS = (
+    "the ratchet mode cannot run here: its hybrid exchange needs ML-KEM-768 (cryptography 47 or later, on a backend"
+    " that has it); classic and sealed still work"
+)
+
+
+def crypto_finding(name: str, round_trip: Callable[[], bool], needed: bool = True, without: str = "") -> Finding:
+    """Run one primitive once through the installed `cryptography` and say whether it worked (`without`: what fails)."""
     try:
         works = round_trip()
     except (ImportError, AttributeError, UnsupportedAlgorithm) as error:  # too old a library, or too old an OpenSSL
-        return Finding(name, False, f"not in this cryptography ({installed_version('cryptography')}): {error}", needed)
-    return Finding(name, works, "works" if works else "gave a wrong answer", needed)
+        detail = f"not in this cryptography ({installed_version('cryptography')}): {error}"
+        return Finding(name, False, f"{detail}; {without}" if without else detail, needed)
+    return Finding(name, works, "works" if works else f"gave a wrong answer{'; ' + without if without else ''}", needed)
 
 
 def crypto_findings() -> list[Finding]:
-    """Check the primitives the modes use; ML-KEM-768 is only for the hybrid exchange, so not needed yet."""
+    """Check the primitives the modes use; ML-KEM-768 only the ratchet mode's, so the others run without it."""
     return [
         crypto_finding("AES-256-GCM", aes_gcm_works),
         crypto_finding("X25519", x25519_works),
         crypto_finding("Ed25519", ed25519_works),
-        crypto_finding("ML-KEM-768", ml_kem_768_works, needed=False),
+        crypto_finding("ML-KEM-768", ml_kem_768_works, needed=False, without=RATCHET_NEEDS),
     ]

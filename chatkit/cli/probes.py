@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # The lowest versions pyproject.toml asks for (tests/test_doctor.py keeps the two in step).
 NEEDED_PYTHON = (3, 11)
 LOWEST_VERSIONS = {
-    "cryptography": (44,),
+    "cryptography": (47,),  # 47: the first with ML-KEM-768 (the ratchet mode)
     "ipywidgets": (8, 1),
     "anywidget": (0, 9),
     "jupyterlab": (4, 2),

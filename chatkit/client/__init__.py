@@ -1,7 +1,18 @@
 """The chat client: `ChatClient(...)`, the events it reports, and the per-mode codecs."""
 
 from chatkit.client.chat_client import CannotConnect, ChatClient
-from chatkit.client.events import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList, Wire
+from chatkit.client.events import (
+    ChatMessage,
+    Closed,
+    Event,
+    GroupChanged,
+    Joined,
+    Members,
+    Notice,
+    Problem,
+    RoomList,
+    Wire,
+)
 from chatkit.protocol import ChatError, Refused
 
 __all__ = [
@@ -11,6 +22,7 @@ __all__ = [
     "ChatMessage",
     "Closed",
     "Event",
+    "GroupChanged",
     "Joined",
     "Members",
     "Notice",

@@ -13,25 +13,17 @@ marks kept on disk (freshness.py).
 """
 
 import time
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chatkit.client.events import Problem
 from chatkit.client.freshness import Arrival, Marks, Verdict, arrival_warnings
 from chatkit.client.identities import Identities
 from chatkit.client.keystore import KeyStore
+from chatkit.client.opened import Opened
+from chatkit.client.ratchet_codec import RatchetCodec
 from chatkit.client.room_keys import Joining, RoomKeys
 from chatkit.client.room_pins import RoomPins
 from chatkit.crypto import CANNOT_DECRYPT, BadSignature, CannotDecrypt, classic, kdf, labels, lengths, sealed, signing
 from chatkit.protocol import Frame, ProtocolError, Refused, b64, header_bytes, unb64
-
-
-@dataclass(frozen=True)
-class Opened:
-    """A message a codec opened: its plaintext, and warnings to show with it (a gap before it, a look-alike name)."""
-
-    text: str
-    warnings: tuple[Problem, ...] = ()
 
 
 class Codec(Protocol):
@@ -39,7 +31,7 @@ class Codec(Protocol):
 
     @property
     def mode(self) -> str:
-        """Name the mode ('classic' or 'sealed')."""
+        """Name the mode ('classic', 'sealed' or 'ratchet')."""
         ...
 
     def hello_fields(self, name: str) -> Frame:
@@ -212,7 +204,5 @@ def make_codec(
     if mode == "sealed":
         return SealedCodec(password, iterations, identity, **sealed)
     if mode == "ratchet":  # no password: every key comes from the members' identities and exchanges
-        from chatkit.client.ratchet_codec import RatchetCodec  # it builds on this module's Opened
-
         return RatchetCodec(identity, sealed.get("store"))
     raise ValueError(f"mode should be 'classic', 'sealed' or 'ratchet', got {mode!r}")

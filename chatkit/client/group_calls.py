@@ -49,19 +49,26 @@ class GroupCalls:
             return self._ratchet().snapshot()
 
     def wait_for_group(
-        self, members: Iterable[str] | None = None, *, epoch: int | None = None, timeout: float = WAIT_SECONDS
+        self,
+        members: Iterable[str] | None = None,
+        *,
+        epoch: int | None = None,
+        including: str | None = None,
+        timeout: float = WAIT_SECONDS,
     ) -> GroupChanged:
-        """Return the group change, now or to come, that leaves exactly `members` (and this epoch, if given)."""
-        wanted = None if members is None else set(members)
+        """Return this room's group change, now or to come, that leaves exactly `members` (this epoch, `including`)."""
+        wanted, room = None if members is None else set(members), self.session.room
         state = self.group
         since = -1 if state is None else state.epoch  # an older change is not the group as it is now
 
         def matches(event: Event) -> bool:
             return (
                 isinstance(event, GroupChanged)
+                and event.room == room
                 and event.epoch >= since
                 and (wanted is None or set(event.members) == wanted)
                 and (epoch is None or event.epoch == epoch)
+                and (including is None or including in event.members)
             )
 
         found = self.inbox.wait_for(matches, timeout)

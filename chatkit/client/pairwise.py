@@ -20,6 +20,7 @@ from chatkit.crypto.labels import ENVELOPE_AD
 from chatkit.protocol import Frame, ProtocolError, Refused, b64
 
 MAX_WAITING = 100  # items kept for a member whose session is not ready yet
+MAX_RESTARTS = 2  # a failed exchange is started again this often (a relay that always swaps keys wins nothing)
 Step = TypeVar("Step")  # what one step of an exchange returns
 
 
@@ -54,6 +55,7 @@ class Pairwise:
     starting: dict[str, Initiator] = field(default_factory=dict)
     answering: dict[tuple[str, str], Responder] = field(default_factory=dict)
     outbox: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)  # exchanges started again after one failed
 
     def send(self, room: str, peer: str, peer_key: bytes, item: dict[str, Any]) -> list[Frame]:
         """Seal an item for a member, or keep it and start an exchange if no session to them is ready."""
@@ -74,13 +76,22 @@ class Pairwise:
 
     def on_answer(self, room: str, peer: str, body: dict[str, Any]) -> list[Frame]:
         """Finish the exchange I started; then send everything that waited for it."""
-        initiator = self.starting.pop(peer, None)
-        if initiator is None:
-            raise Refused("handshake_failed", f"an answer came from {peer}, but no exchange with them is under way")
+        initiator = self.starting.get(peer)
+        if initiator is None or body.get("session") != initiator.session:  # a stray answer spends nothing
+            raise Refused("handshake_failed", f"an answer came from {peer} for no exchange of ours: ignored")
+        del self.starting[peer]
         finish, chain_key = self._exchange(peer, lambda: initiator.on_answer(body))
         self.outgoing[peer] = Outgoing(finish["session"], SendingChain(chain_key))
         waiting = self.outbox.pop(peer, [])
         return [direct(room, peer, "finish", finish), *(self._envelope(room, peer, item) for item in waiting)]
+
+    def restart(self, room: str, peer: str, peer_key: bytes) -> list[Frame]:
+        """Start a failed exchange again with fresh keys, if something still waits for it (a few times at most)."""
+        self.restarts[peer] = self.restarts.get(peer, 0) + 1
+        if peer in self.starting or not self.outbox.get(peer) or self.restarts[peer] > MAX_RESTARTS:
+            return []
+        self.starting[peer] = Initiator(self.identity, self.name, peer, peer_key, pq=self.pq, signed=self.signed)
+        return [direct(room, peer, "offer", self.starting[peer].offer())]
 
     def on_finish(self, peer: str, body: dict[str, Any]) -> None:
         """Check a member's finish; their session's chain is then ready for their envelopes."""
@@ -135,7 +146,7 @@ class Pairwise:
         try:
             return step()
         except HandshakeFailed as failure:
-            raise Refused("handshake_failed", f"the key exchange with {peer} failed: {failure}") from None
+            raise Refused("handshake_failed", f"{failure} (in the exchange with {peer}: no key comes of it)") from None
 
     def snapshot(self) -> dict[str, Any]:
         """Return the sessions' secrets, as a thief who copied this member's memory would hold them."""

@@ -2,18 +2,19 @@
 
 The four calls every codec has (hello_fields, on_joined, seal, open), plus the ratchet mode's own three: a group
 change, a pairwise line, a knock; each returns a Reaction (events, lines to send, held messages to retry). The
-steps after a change (who gets which sender key) are in ratchet_steps.py; sender keys in sender_keys.py; the
-pairwise sessions in pairwise.py; the group in ratchet_group.py. docs/ratchet-mode.md says why each step is there.
+steps after a change or a knock (who gets which sender key) are in ratchet_steps.py, what a pairwise line leads
+to in ratchet_direct.py; sender keys in sender_keys.py; the pairwise sessions in pairwise.py; the group in
+ratchet_group.py. docs/ratchet-mode.md says why each step is there.
 """
 
 from typing import Any
 
-from chatkit.client.codec import Opened
 from chatkit.client.identities import Identities
 from chatkit.client.keystore import KeyStore
+from chatkit.client.opened import Opened
 from chatkit.client.pairwise import Pairwise
+from chatkit.client.ratchet_direct import DirectLines
 from chatkit.client.ratchet_group import Group
-from chatkit.client.ratchet_steps import Steps
 from chatkit.client.room_keys import Joining
 from chatkit.client.sender_keys import SenderKeys
 from chatkit.crypto import signing
@@ -22,7 +23,7 @@ from chatkit.crypto.group_state import GroupState
 from chatkit.protocol import RATCHET_HEADER, Frame, ProtocolError, Refused, b64, require
 
 
-class RatchetCodec(Steps):
+class RatchetCodec(DirectLines):
     """One member's keys in the ratchet mode: identity, group, sender keys, pairwise sessions.
 
     `pq=False` and `signed=False` weaken the pairwise exchange for the lab (notebooks 10 and 13); never by default.
@@ -130,7 +131,11 @@ class RatchetCodec(Steps):
         self.identities.accept(sender, name)
 
     def snapshot(self) -> dict[str, Any]:
-        """Return every secret a thief who copied this member's memory would hold (notebook 11)."""
+        """Return every secret a thief who copied this member's memory would hold (notebook 11).
+
+        The identity key, the group, our sender chain and every chain others gave us, and our pairwise sessions
+        (the exchanges under way hold their ephemeral keys only for a moment; they are left out).
+        """
         state = self.group.state
         return {
             "name": self.name,
@@ -140,3 +145,17 @@ class RatchetCodec(Steps):
             "sender_keys": self.keys.snapshot(),
             "pairwise": {} if self.pairwise is None else self.pairwise.snapshot(),
         }
+
+    @classmethod
+    def restore(cls, snapshot: dict[str, Any], store: KeyStore) -> "RatchetCodec":
+        """Rebuild a member's codec from its snapshot (the thief of chatkit/lab/thief.py; pins go to `store`)."""
+        name, room = snapshot["name"], snapshot["room"]
+        codec = cls(signing.identity_from_seed(snapshot["identity"]), store)
+        codec.name, codec.group = name, Group(room)
+        if snapshot["group"] is not None:
+            codec.group.state = GroupState(room, *snapshot["group"])
+        codec.keys = SenderKeys.restore(snapshot["sender_keys"])
+        codec.pairwise = Pairwise(codec.identity, name)
+        if snapshot["pairwise"]:
+            codec.pairwise.restore(snapshot["pairwise"])
+        return codec

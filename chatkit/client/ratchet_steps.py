@@ -1,4 +1,4 @@
-"""What a ratchet-mode member does after each group change, pairwise line and knock (docs/ratchet-mode.md).
+"""What a ratchet-mode member does after each group change and knock, or to remove and update (docs/ratchet-mode.md).
 
 - after an add: every member hands its sender chain to the newcomer (who reads nothing older: the chain only runs
   forward), and the adder sends the newcomer the state it was added to; the newcomer makes its sender key and
@@ -9,13 +9,12 @@
   watches learns none of the new keys.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from chatkit.client.events import Event, GroupChanged, Problem
 from chatkit.client.identities import Identities
 from chatkit.client.pairwise import Pairwise, direct
-from chatkit.client.ratchet_group import Group, state_from_welcome, welcome_body
+from chatkit.client.ratchet_group import Group, welcome_body
 from chatkit.client.reaction import Reaction
 from chatkit.client.sender_keys import SenderKeys
 from chatkit.crypto import signing
@@ -95,22 +94,6 @@ class Steps:
         self.group.propose("add", newcomer, unb64(frame, "pubkey"))
         return self._next()
 
-    def on_direct(self, frame: Frame, name: str) -> Reaction:
-        """Take a pairwise line: a welcome, a step of an exchange, or an envelope with a sender key."""
-        kind, peer, state = frame["kind"], frame["from"], self.group.state
-        if kind == "welcome":
-            return self._welcomed(frame)
-        if state is None:
-            self.group.wait(frame)
-            return Reaction()
-        peer_key = state.key_of(peer)
-        if peer_key is None or self.pairwise is None:
-            return Reaction((Problem("not_in_group", f"a {kind} line from {peer}, who is not in the group: ignored"),))
-        try:
-            return DIRECT_STEPS[kind](self, peer, peer_key, frame["body"])
-        except (Refused, ProtocolError) as refusal:
-            return self.problems(refusal)
-
     # --- the steps ---
 
     def _after(self, change: dict[str, Any], before: GroupState | None, after: GroupState, mine: bool) -> Reaction:
@@ -160,26 +143,6 @@ class Steps:
             frame for name in names for frame in self._sessions().send(self.group.room, name, self._key(name), share)
         ]
 
-    def _welcomed(self, frame: Frame) -> Reaction:
-        """A newcomer's welcome: take the state we were added to, then apply what waited for it."""
-        if self.group.state is not None:
-            return Reaction((Problem("malformed", f"a welcome from {frame['from']}, but we are in the group already"),))
-        try:
-            state = state_from_welcome(self.group.room, frame["body"])
-        except ProtocolError as error:
-            return self.problems(error)
-        early, self.group.early = self.group.early, []
-        parents = [line.get("change", {}).get("parent") for line in early]
-        if b64(state.hash) not in parents:
-            text = f"the welcome from {frame['from']} is not the state any change we saw was made on: ignored"
-            return Reaction((Problem("bad_change", text),))
-        self.group.state = state
-        later = early[parents.index(b64(state.hash)) :]
-        reaction = Reaction(tuple[Event, ...](self._pin(state, list(state.names))))
-        for line in later:
-            reaction += (self.on_change if line["type"] == "change" else self.on_direct)(line, self.name)
-        return reaction
-
     def _pin(self, state: GroupState, names: list[str]) -> tuple[Problem, ...]:
         """Pin the group's keys for members met for the first time; flag a key that is not the one pinned."""
         problems: list[Problem] = []
@@ -220,28 +183,3 @@ class Steps:
         if key is None:
             raise ChatError(f"{name} is not in the group")
         return key
-
-    def _offer(self, peer: str, peer_key: bytes, body: dict[str, Any]) -> Reaction:
-        return Reaction(sends=tuple(self._sessions().on_offer(self.group.room, peer, peer_key, body)))
-
-    def _answer(self, peer: str, peer_key: bytes, body: dict[str, Any]) -> Reaction:
-        return Reaction(sends=tuple(self._sessions().on_answer(self.group.room, peer, body)))
-
-    def _finish(self, peer: str, peer_key: bytes, body: dict[str, Any]) -> Reaction:
-        self._sessions().on_finish(peer, body)
-        return Reaction()
-
-    def _envelope(self, peer: str, peer_key: bytes, body: dict[str, Any]) -> Reaction:
-        item = self._sessions().open(self.group.room, peer, body)
-        if item.get("kind") != "sender_key":
-            return Reaction((Problem("malformed", f"an envelope from {peer} holds no sender key: ignored"),))
-        self.keys.learn(peer, item)
-        return Reaction(released=True)
-
-
-DIRECT_STEPS: dict[str, Callable[[Steps, str, bytes, dict[str, Any]], Reaction]] = {
-    "offer": Steps._offer,
-    "answer": Steps._answer,
-    "finish": Steps._finish,
-    "envelope": Steps._envelope,
-}

@@ -13,9 +13,10 @@ from typing import Any
 
 from chatkit.crypto import lengths, sealed, signing
 from chatkit.crypto.chains import ReceivingChain, SendingChain
+from chatkit.crypto.errors import CannotDecrypt
 from chatkit.crypto.fields import number_field, raw_field
 from chatkit.crypto.labels import SENDER_MESSAGE_AD, SENDER_MESSAGE_SIGNATURE
-from chatkit.protocol import Frame, ProtocolError, b64, unb64
+from chatkit.protocol import Frame, ProtocolError, Refused, b64, unb64
 
 KEPT_GENERATIONS = 2  # per sender: the current one and the one before (messages still on their way)
 
@@ -85,12 +86,18 @@ class SenderKeys:
         return {**say, "nonce": b64(nonce), "ciphertext": b64(ciphertext), "signature": b64(signature)}
 
     def open(self, message: Frame, signer: bytes) -> str:
-        """Check the signature with the signer's group key, take the message key once, decrypt (CannotDecrypt)."""
+        """Check the signature with the signer's group key, take the message key once, decrypt.
+
+        Raises BadSignature or CannotDecrypt for a forgery, Refused('replay') for a key already used.
+        """
         sender = message["sender"]
         signed = header_bytes(message, sender)
         nonce, ciphertext = unb64(message, "nonce"), unb64(message, "ciphertext")
         signing.verify(signer, unb64(message, "signature"), SENDER_MESSAGE_SIGNATURE, signed + nonce + ciphertext)
-        message_key = self.receiving[(sender, message["generation"])].key_for(message["index"])
+        try:
+            message_key = self.receiving[(sender, message["generation"])].key_for(message["index"])
+        except CannotDecrypt as used:  # its key was handed out once already, or is out of the window
+            raise Refused("replay", f"replay rejected: {used} (from {sender})") from None
         padded = sealed.open_sealed(message_key, nonce, ciphertext, SENDER_MESSAGE_AD, signed)
         return lengths.unpad_bucket(padded).decode("utf-8", errors="replace")
 

@@ -1,84 +1,85 @@
-"""A thief who copied one member's memory in the ratchet mode, and the lines captured on the wire (notebook 11).
+"""A thief who copied a ratchet-mode member's memory once, then only watches the lines that member receives.
 
-    stolen = alice.snapshot()                  # everything a thief copies: identity key, chains, sessions
+    stolen = alice.snapshot()                          # every secret alice holds right now (notebook 11)
     thief = Thief(stolen)
-    thief.read(relay.lines(TO_CLIENT))         # {(sender, generation, index): text} of every message that opens
+    thief.watch_client(alice)                          # from now on: every line the server sends alice
+    thief.opened                                       # the texts the thief could read
 
-The thief runs the chat's own code (`Pairwise` and `SenderKeys`, restored from the copy): it opens every envelope
-that reached the victim under a stolen session (learning the sender keys inside), then every message a sender key
-opens. Every chain steps forward from where it was copied, never back. The victim's own sending chain is read like
-anyone else's, since the thief, unlike the victim, keeps no copy of the texts sent.
+What a passive thief reads: the messages whose keys follow from the stolen chains (those sent after the theft), the
+victim's own included, and new sender keys sent over the stolen pairwise sessions. Not what came before the theft
+(the chains only run forward), and nothing once the victim or anyone updates keys with fresh exchanges, whose
+ephemeral secrets the thief never saw (healing). The thief sends nothing: its would-be answers are dropped.
 """
 
-import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from chatkit.client.pairwise import Pairwise
+from chatkit import protocol
+from chatkit.client import ChatClient
+from chatkit.client.events import ChatMessage, Event, Wire
+from chatkit.client.keystore import KeyStore
+from chatkit.client.ratchet_codec import RatchetCodec
 from chatkit.client.sender_keys import SenderKeys
-from chatkit.crypto import signing
+from chatkit.client.session import ClientSession
+from chatkit.crypto import CannotDecrypt, signing
 from chatkit.crypto.chains import ReceivingChain
-from chatkit.lab.relay import Captured
-from chatkit.protocol import ChatError
-
-Key = tuple[str, int, int]  # (sender, generation, index)
+from chatkit.protocol import ProtocolError, Refused
 
 
 class Thief:
-    """Open captured envelopes and messages with what a member held when their state was copied."""
+    """A copy of a member's secrets that opens whatever it can of the lines it is shown."""
 
-    def __init__(self, stolen: dict[str, Any]) -> None:
-        self.stolen, self.victim = stolen, stolen["name"]
-        self.members = dict(stolen["group"][1]) if stolen["group"] else {}
-        self.keys = SenderKeys()
-        self.envelopes_opened = 0
+    def __init__(self, snapshot: dict[str, Any]) -> None:
+        self.victim = snapshot["name"]
+        self._pins = tempfile.TemporaryDirectory(prefix="chatkit-thief-")  # the copy's pins, never the victim's
+        codec = RatchetCodec.restore(snapshot, KeyStore(Path(self._pins.name) / self.victim))
+        self.session = ClientSession(self.victim, snapshot["room"], codec)
+        self.victim_key = signing.public_bytes(codec.identity)
+        self.own = SenderKeys()  # the victim's own sending chain, read as a receiver: its next messages open
+        chain = snapshot["sender_keys"]["chain"]
+        if chain is not None:
+            own_chain = ReceivingChain(chain["chain_key"], chain["index"])
+            self.own.receiving[(self.victim, snapshot["sender_keys"]["generation"])] = own_chain
+        self.opened: list[str] = []
 
-    def read(self, captured: list[Captured]) -> dict[Key, str]:
-        """Return the text of every captured message the stolen state opens, by (sender, generation, index)."""
-        self.keys, sessions = self.restore()  # a key is handed out once: each reading starts from the copy
-        frames = [json.loads(seen.line) for seen in captured]
-        self.envelopes_opened = sum(self.open_envelope(sessions, frame) for frame in frames if is_envelope(frame))
-        messages = [frame for frame in frames if frame.get("type") == "message" and "generation" in frame]
-        read: dict[Key, str] = {}
-        for message in sorted(messages, key=lambda frame: (frame["generation"], frame["index"])):
-            text = self.open(message)
-            if text is not None:
-                read[(message["sender"], message["generation"], message["index"])] = text
-        return read
+    def watch(self, line: bytes) -> list[str]:
+        """Take one line the victim received; return the texts it opened for the thief."""
+        texts = self._own_message(line)
+        if texts is None:
+            events = self.session.receive(line).events
+            texts = [event.text for event in events if isinstance(event, ChatMessage)]
+        self.opened += texts
+        return texts
 
-    def restore(self) -> tuple[SenderKeys, Pairwise]:
-        """Return the sender keys and the pairwise sessions of the copy, as they were when it was made."""
-        keys = SenderKeys.restore(self.stolen["sender_keys"])
-        own = self.stolen["sender_keys"]["chain"]
-        if own is not None:  # the victim's own chain, as a receiver would step it
-            keys.receiving[(self.victim, keys.generation)] = ReceivingChain.from_snapshot(own)
-        sessions = Pairwise(signing.identity_from_seed(self.stolen["identity"]), self.victim)
-        sessions.restore(self.stolen["pairwise"])
-        return keys, sessions
+    def watch_lines(self, lines: list[bytes]) -> list[str]:
+        """Take many lines, in order; return every text opened."""
+        return [text for line in lines for text in self.watch(line)]
 
-    def open_envelope(self, sessions: Pairwise, frame: dict[str, Any]) -> bool:
-        """Try a stolen session on an envelope sent to the victim; keep the sender key inside if it opens."""
+    def watch_client(self, client: ChatClient) -> None:
+        """Watch every line the client receives from now on (as if the thief sat in its memory)."""
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, Wire) and event.direction == "received":
+                self.watch(event.line)
+
+        client.listeners.append(on_event)
+
+    def _own_message(self, line: bytes) -> list[str] | None:
+        """Open a message the victim sent with the stolen sending chain; None if the line is not one."""
         try:
-            item = sessions.open(frame["room"], frame["from"], frame["body"])
-        except (
-            ChatError,
-            ValueError,
-        ):  # Refused or malformed: a session the copy does not hold (a fresh one), or a key handed out already
-            return False
-        if item.get("kind") == "sender_key":
-            self.keys.learn(frame["from"], item)
-        return True
-
-    def open(self, message: dict[str, Any]) -> str | None:
-        """Return one message's text, or None if no stolen key opens it."""
-        signer = self.members.get(message["sender"])
-        if signer is None or not self.keys.has(message["sender"], message["generation"]):
-            return None  # a sender, or a generation, the stolen state never had
-        try:
-            return self.keys.open(message, signer)
-        except ValueError:  # CannotDecrypt, BadSignature and ProtocolError: the key is not the thief's
+            frame = protocol.decode(line)
+        except ProtocolError:
             return None
+        if frame["type"] != "message" or frame.get("sender") != self.victim:
+            return None
+        if not self.own.has(self.victim, frame.get("generation", -1)):
+            return []
+        try:
+            return [self.own.open(frame, self.victim_key)]
+        except (CannotDecrypt, Refused, ValueError, KeyError):
+            return []
 
-
-def is_envelope(frame: dict[str, Any]) -> bool:
-    """Return whether a line is an envelope delivered to someone (the server's 'direct' line with 'from')."""
-    return frame.get("type") == "direct" and frame.get("kind") == "envelope" and "from" in frame
+    def close(self) -> None:
+        """Remove the copy's temporary pins."""
+        self._pins.cleanup()

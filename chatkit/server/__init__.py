@@ -36,6 +36,7 @@ from chatkit.server.chat_server import ChatServer
 from chatkit.server.delivery import Delivery, DirectDelivery
 from chatkit.server.member import Limits
 from chatkit.server.postman import Postman
+from chatkit.server.ratchet import RatchetRules
 from chatkit.server.rules import Rules, make_rules
 
-__all__ = ["ChatServer", "Delivery", "DirectDelivery", "Limits", "Postman", "Rules", "make_rules"]
+__all__ = ["ChatServer", "Delivery", "DirectDelivery", "Limits", "Postman", "RatchetRules", "Rules", "make_rules"]

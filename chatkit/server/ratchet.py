@@ -61,6 +61,11 @@ class RatchetRules:
         with self._lock:
             return self._heads.get(room)
 
+    def heads(self) -> dict[str, Head]:
+        """Return every room's head (what the server panel shows: the server knows epochs and hashes, no keys)."""
+        with self._lock:
+            return dict(self._heads)
+
     def accept(self, member: Member, say: Frame) -> tuple[str, Frame]:
         """Check the header's room, then pass the sealed fields on unchanged (the members refuse replays)."""
         require(say, *RATCHET_FIELDS)

@@ -20,12 +20,14 @@ Reconnecting reuses that client, its codec and its signing key, so nothing asks 
 
 import threading
 import time
+from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 
-from chatkit.client import ChatClient, ChatError, ChatMessage, Closed, Event
+from chatkit.client import ChatClient, ChatError, ChatMessage, Closed, Event, GroupChanged
 from chatkit.client.keystore import KeyStore, KeyStoreError
 from chatkit.server import ChatServer
 from chatkit.widgets import view
@@ -58,6 +60,7 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         self.add_class("chatkit-chat")
         self._lock = threading.Lock()  # guards _unread and _shown (callbacks run on many threads)
         self._unread, self._shown = 0, [""]
+        self._members_text = members_html(None)  # the ratchet mode's signed member list, as the flusher shows it
         self._buffer: RowBuffer[Entry] = RowBuffer()
         self._was_connected = False
         # despite_check=True: go on, warned, into a room whose check or key derivation is not what this passphrase
@@ -103,7 +106,10 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         self.input.observe(lambda _: self._send_input(), names="value")
         self.encoding.observe(lambda _: self.flush(), names="value")
         top, bottom = w.HBox([self.room_box, self.join_button]), w.HBox([self.input, self.send_button])
-        self.children = (self.title, self.badge, top, self.encoding, self.log_view, bottom)
+        # the ratchet mode's member list: the signed group state's, never the server's notices
+        self.members_line = w.HTML(members_html(None) if self.client.mode == "ratchet" else "")
+        self.members_line.add_class("chatkit-members")
+        self.children = (self.title, self.badge, self.members_line, top, self.encoding, self.log_view, bottom)
 
     def _connect(self) -> None:
         """Connect the client; a refusal becomes a red row instead of an exception."""
@@ -167,15 +173,38 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
             self._buffer.append(problem(str(error)))
         self._flusher.poke()
 
+    def remove(self, name: str) -> None:
+        """Ratchet mode: remove a member from the group (a signed change); a failure becomes a red row."""
+        self._act(lambda: self.client.remove(name))
+
+    def update(self) -> None:
+        """Ratchet mode: update our keys (healing); a failure becomes a red row."""
+        self._act(self.client.update)
+
+    def _act(self, act: Callable[[], None]) -> None:
+        try:
+            self._require_connection()
+            act()
+        except ChatError as error:
+            self._buffer.append(problem(str(error)))
+        self._flusher.poke()
+
     def _send_input(self) -> None:
         """Send what is in the input box, then empty it (emptying it calls us again, with nothing to send)."""
         text = self.input.value
         if text:
             self.input.value = ""
             command, _, name = text.partition(" ")
-            act = {"/verify": self.verify, "/verified": self.mark_verified, "/accept": self.accept_key}.get(command)
-            if act is not None and name.strip():  # /verify NAME, /verified NAME, /accept NAME
+            act = {
+                "/verify": self.verify,
+                "/verified": self.mark_verified,
+                "/accept": self.accept_key,
+                "/remove": self.remove,
+            }.get(command)
+            if act is not None and name.strip():  # /verify NAME, /verified NAME, /accept NAME, /remove NAME
                 act(name.strip())
+            elif text.strip() == "/update":
+                self.update()
             else:
                 self.say(text)
 
@@ -193,6 +222,8 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         if isinstance(event, ChatMessage) and not event.own:
             with self._lock:
                 self._unread += 1
+        if isinstance(event, GroupChanged):
+            self._members_text = members_html(event)
         self._buffer.append(entry)
         if isinstance(event, Closed) and self._lost(event) and self._reconnector.start():
             self._buffer.append(Entry(PROBLEM, LOST, entry.time))
@@ -226,6 +257,9 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
             self._shown, unread = texts, self._unread
         with held(self.title):
             self.title.value = title_html(self.client.name, self.client.room, unread)
+        if self.client.mode == "ratchet" and self.members_line.value != self._members_text:
+            with held(self.members_line):
+                self.members_line.value = self._members_text
 
     def flush(self) -> None:
         """Render now instead of waiting for the flusher (tests, and a toggle the student just clicked)."""
@@ -270,6 +304,14 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         if hasattr(self, "log_pages"):
             self.log_pages.close()
         super().close()
+
+
+def members_html(group: GroupChanged | None) -> str:
+    """Render the ratchet mode's member list: who the signed group state says is in, at which epoch."""
+    if group is None:
+        return '<span style="font-size:12px">group: not in one yet</span>'
+    names = ", ".join(escape(name) for name in group.members)
+    return f'<span style="font-size:12px">group, epoch {group.epoch} (signed): {names}</span>'
 
 
 def make_client(

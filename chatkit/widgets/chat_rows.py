@@ -3,7 +3,7 @@
 import time
 from dataclasses import dataclass
 
-from chatkit.client import ChatMessage, Closed, Event, Joined, Members, Notice, Problem, RoomList
+from chatkit.client import ChatMessage, Closed, Event, GroupChanged, Joined, Members, Notice, Problem, RoomList
 from chatkit.client.visible import visible
 from chatkit.widgets.look import (
     ERROR,
@@ -68,6 +68,8 @@ def notice_text(event: Event) -> str:
         return f"you are in room {event.room}"
     if isinstance(event, Members):
         return f"in {event.room}: {', '.join(event.names)}"
+    if isinstance(event, GroupChanged):
+        return f"group of {event.room}, epoch {event.epoch} (signed by its members): {', '.join(event.members)}"
     if isinstance(event, RoomList):
         return "rooms: " + ", ".join(f"{room} ({people})" for room, people in event.rooms.items())
     return ""

@@ -28,6 +28,7 @@ HUES = ("#2e7d32", "#1565c0", "#8e24aa", "#e65100", "#00897b", "#d81b60", "#7955
 BADGES = {
     "classic": (ERROR, "classic: the server can read everything (INSECURE on purpose)"),
     "sealed": (SUCCESS, "sealed: the server stores ciphertext only"),
+    "ratchet": (SUCCESS, "ratchet: keys per member that move on; the members sign who is in the group"),
 }
 
 

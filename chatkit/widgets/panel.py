@@ -11,7 +11,7 @@ from typing import Protocol
 
 import ipywidgets as w
 
-from chatkit.server import ChatServer
+from chatkit.server import ChatServer, RatchetRules
 from chatkit.widgets import view
 from chatkit.widgets.look import BORDER, MONO, badge_html, badge_text, escape, scrolling
 from chatkit.widgets.throttle import Flusher, held
@@ -69,9 +69,10 @@ class ServerPanel(view.TextFallback, w.VBox):  # type: ignore[misc]
     def _render(self) -> None:
         """Render roster and rows, sending only what changed."""
         roster, stored, trouble = self._read()
-        lines = [f"server: {badge_text(self.server.mode)}", *roster_lines(roster)]
+        lines = [f"server: {badge_text(self.server.mode)}", *roster_lines(roster), *head_lines(self.server)]
         lines += [trouble] if trouble else [f"last {len(stored)} stored rows:", *map(row_line, stored)]
-        roster_html, rows_html = roster_table(roster), f"<i>{escape(trouble)}</i>" if trouble else rows_table(stored)
+        roster_html = roster_table(roster) + "".join(f"<br>{escape(line)}" for line in head_lines(self.server))
+        rows_html = f"<i>{escape(trouble)}</i>" if trouble else rows_table(stored)
         with self._lock:
             self._lines = lines
         with held(self.roster_view, self.rows_view):
@@ -96,6 +97,14 @@ def roster_lines(roster: dict[str, list[str]]) -> list[str]:
     if not roster:
         return ["nobody is connected"]
     return [f"{room}: {', '.join(names)}" for room, names in sorted(roster.items())]
+
+
+def head_lines(server: ChatServer) -> list[str]:
+    """Ratchet mode: the head of each room's group, all the server knows of it (an epoch and a hash, no key)."""
+    if not isinstance(server.rules, RatchetRules):
+        return []
+    heads = server.rules.heads()
+    return [f"group of {room}: epoch {head.epoch}, state {head.hash[:12]}" for room, head in sorted(heads.items())]
 
 
 def row_line(row: StoredRow) -> str:

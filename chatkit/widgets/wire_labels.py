@@ -24,7 +24,9 @@ class Labeller:
         if frame.get("type") in ("hello", "join", "joined") and "room" in frame:
             known["room"] = str(frame["room"])
         outgoing = event.direction in OUTGOING
-        sender = str(frame.get("sender") or frame.get("name") or (known.get("name", "") if outgoing else ""))
+        sender = str(
+            frame.get("sender") or frame.get("from") or frame.get("name") or (known.get("name", "") if outgoing else "")
+        )
         return str(frame.get("room") or known.get("room", "")), sender
 
 
