@@ -23,7 +23,7 @@ from chatkit.crypto.chains import ReceivingChain
 from chatkit.crypto.hybrid import Responder
 from chatkit.crypto.labels import ENVELOPE_AD
 from chatkit.lab.relay import TO_CLIENT, TO_SERVER, Captured, Relay
-from chatkit.protocol import unb64
+from chatkit.protocol import ChatError, unb64
 
 Key = tuple[str, int, int]  # (sender, generation, index)
 MAX_HELD = 200  # messages kept for a sender key that may still come
@@ -98,6 +98,6 @@ class ActiveThief:
             return
         try:
             text = self.keys.open(message, signer)
-        except ValueError:  # CannotDecrypt, BadSignature, ProtocolError: not a key of the thief's
+        except (ValueError, ChatError):  # not a key of the thief's, or a copy of a message already read
             return
         self.read[(message["sender"], message["generation"], message["index"])] = text
