@@ -8,7 +8,7 @@ import json
 
 from chatkit import protocol
 from chatkit.lab import Stage
-from chatkit.lab.relay import TO_CLIENT, TO_SERVER
+from chatkit.lab.relay import TO_CLIENT, TO_SERVER, Captured
 from chatkit.protocol import b64
 from tests.conftest import eventually
 
@@ -58,3 +58,54 @@ def test_malformed_ratchet_lines_give_clear_problems_and_lose_nothing(stages: li
     assert bob.wait_for_message("nothing was lost") and alice.wait_for_message("nor here")
     assert bob.group and bob.group.names == ("alice", "bob") and bob.group.epoch == 1
     assert protocol.decode(problems[0].line)["type"] == "change"
+
+
+def test_a_changed_message_does_not_open(stages: list[Stage]) -> None:
+    stage = Stage("ratchet")
+    stages.append(stage)
+    relay = stage.relay()
+    alice, bob = stage.client("alice"), stage.client("bob", via=relay)
+    bob.wait_for_group({"alice", "bob"})
+
+    def change_the_header(seen: Captured) -> bytes:
+        frame = json.loads(seen.line)
+        if frame.get("type") == "message" and frame.get("sender") == "alice":
+            frame["index"] += 1  # another place in alice's chain: another key, and a header she did not sign
+        return protocol.encode(frame)
+
+    relay.tamper = change_the_header
+    alice.send("moved along the chain")
+    assert bob.wait_for_problem("cannot_decrypt")
+    relay.tamper = None
+    alice.send("untouched")
+    assert bob.wait_for_message("untouched")
+    assert not any(message.text == "moved along the chain" for message in bob.messages())
+
+
+def test_a_knock_for_a_pinned_name_with_another_key_adds_nobody(stages: list[Stage]) -> None:
+    stage = Stage("ratchet")
+    stages.append(stage)
+    relay = stage.relay()
+    alice = stage.client("alice", via=relay)
+    stage.client("bob")
+    alice.wait_for_group({"alice", "bob"})
+    connection = relay.lines(TO_CLIENT)[0].connection
+    forged = {"type": "knock", "room": "general", "name": "bob", "pubkey": b64(bytes(range(32))), "present": []}
+    relay.inject(connection, TO_CLIENT, protocol.encode({**forged, "present": ["alice", "bob"]}))
+    assert "not added" in alice.wait_for_problem("key_changed").text
+    assert alice.group and alice.group.epoch == 1 and alice.group.key_of("bob") != bytes(range(32))
+
+
+def test_limit_a_server_can_invent_a_newcomer_whom_the_first_member_adds(stages: list[Stage]) -> None:
+    stage = Stage("ratchet")
+    stages.append(stage)
+    relay = stage.relay()
+    alice, bob = stage.client("alice", via=relay), stage.client("bob")
+    bob.wait_for_group({"alice", "bob"})
+    connection = relay.lines(TO_CLIENT)[0].connection
+    ghost = {"type": "knock", "room": "general", "name": "ghost", "pubkey": b64(bytes(range(32))), "present": ["alice"]}
+    relay.inject(connection, TO_CLIENT, protocol.encode(ghost))
+    for member in (alice, bob):  # the signed list shows it to everyone, who can remove it
+        member.wait_for_group({"alice", "bob", "ghost"})
+    alice.remove("ghost")
+    bob.wait_for_group({"alice", "bob"})

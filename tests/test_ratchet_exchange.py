@@ -61,3 +61,13 @@ def test_a_low_order_key_from_a_hostile_member_fails_only_that_exchange(stages: 
     bob.send("me too")
     assert bob.wait_for_message("still here") and alice.wait_for_message("me too")
     assert mallory.wait_for_message("still here"), "mallory's honest exchanges still work"
+
+
+def test_a_room_of_x25519_only_exchanges_chats_and_a_hybrid_member_refuses_them(stages: list[Stage]) -> None:
+    stage = Stage("ratchet")
+    stages.append(stage)
+    alice, bob = stage.client("alice", pq=False), stage.client("bob", pq=False)
+    alice.send("only X25519 between us")
+    assert bob.wait_for_message("only X25519 between us")
+    carol = stage.client("carol")  # a full hybrid member: no downgrade
+    assert "ML-KEM" in carol.wait_for_problem("handshake_failed").text

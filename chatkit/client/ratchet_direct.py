@@ -45,12 +45,12 @@ class DirectLines(Steps):
             if self.group.previous is not None and state.hash == self.group.previous.hash:
                 return Reaction()
             return Reaction((Problem("malformed", f"a welcome from {frame['from']}, but we are in the group already"),))
-        early, self.group.early = self.group.early, []
+        early = self.group.early
         parents = [line.get("change", {}).get("parent") for line in early]
-        if b64(state.hash) not in parents:
+        if b64(state.hash) not in parents:  # what waited is kept for the true welcome
             text = f"the welcome from {frame['from']} is not the state any change we saw was made on: ignored"
             return Reaction((Problem("bad_change", text),))
-        self.group.state = state
+        self.group.state, self.group.early = state, []
         later = early[parents.index(b64(state.hash)) :]
         reaction = Reaction(tuple[Event, ...](self._pin(state, list(state.names))))
         for line in later:

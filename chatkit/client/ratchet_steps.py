@@ -88,10 +88,15 @@ class Steps:
         present = [member for member in state.names if member in frame["present"] and member != newcomer]
         if not present or present[0] != name:
             return Reaction()
+        key, pin = unb64(frame, "pubkey"), self.identities.pinned(newcomer, name)
+        if pin is not None and pin.public != key:  # never added on the server's word alone: the pin decides
+            self.identities.offered[newcomer] = key
+            text = f"{newcomer} knocks with another identity key than the one pinned for them: not added"
+            return Reaction((Problem("key_changed", f"{text} (compare safety numbers; /accept {newcomer})"),))
         old_key = state.key_of(newcomer)
         if old_key is not None:  # they came back with new memory: out, then in again, with fresh keys
             self.group.propose("remove", newcomer, old_key)
-        self.group.propose("add", newcomer, unb64(frame, "pubkey"))
+        self.group.propose("add", newcomer, key)
         return self._next()
 
     # --- the steps ---

@@ -2,6 +2,7 @@
 
     stage = Stage("classic")            # a classic server on 127.0.0.1, a free port, a random room password
     alice = stage.client("alice")       # connected, in 'general'
+    Stage("ratchet").client("alice")    # ratchet mode: no password; returns once the room's group has added her
     mallory = stage.relay()             # a relay on the network path; stage.client(..., via=mallory) goes through it
     ...
     stage.stop()                        # or: with Stage(...) as stage:
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from chatkit.client import ChatClient
+from chatkit.client.ratchet_codec import RatchetCodec
 from chatkit.lab.relay import Relay
 from chatkit.server import ChatServer, Limits
 
@@ -77,15 +79,38 @@ class Stage:
         return self.server.address
 
     def client(
-        self, name: str, *, room: str = "general", password: str | None = None, via: Relay | None = None, **options: Any
+        self,
+        name: str,
+        *,
+        room: str = "general",
+        password: str | None = None,
+        via: Relay | None = None,
+        pq: bool = True,
+        signed: bool = True,
+        **options: Any,
     ) -> ChatClient:
-        """Connect a person (directly, or through a relay) and return the connected client."""
+        """Connect a person (directly, or through a relay) and return the connected client.
+
+        Ratchet mode only: `pq=False` (X25519 alone) and `signed=False` (no signatures, no key confirmation) weaken
+        the person's pairwise exchanges, for notebooks 10 and 13; a weakened side and a full one refuse each other.
+        """
         host, port = via.address if via else self.address
         options.setdefault("iterations", self.iterations)
         options.setdefault("keys", self.keys_of(name))
         client = ChatClient(host, port, name, password or self.password, room, self.mode, **options)
+        if isinstance(client.codec, RatchetCodec):
+            client.codec.pq, client.codec.signed = pq, signed
         self.clients.append(client)
-        return client.connect()
+        client.connect()
+        if self.mode == "ratchet":
+            self._wait_until_added(client)
+        return client
+
+    def _wait_until_added(self, newcomer: ChatClient) -> None:
+        """Ratchet mode: wait until the newcomer and the stage's others in its room hold a group that has it."""
+        for client in self.clients:
+            if client.connected and client.room == newcomer.room and (client is newcomer or client.group):
+                client.wait_for_group(including=newcomer.name)
 
     def keys_of(self, name: str) -> Path:
         """Return the folder of a person's key store on this stage (the same person keeps the same keys)."""

@@ -4,9 +4,10 @@ How the package is built, from the top down (every import points down, none back
 chat_server.py (lifetime: start, stop, the accept loop, the watchdog; its threads are kept in crew.py, its
 sockets made in listener.py) starts a conversation per member (conversation.py: bytes in, requests out;
 chatkit/framing.py cuts the bytes into lines). Conversations talk only to the hub (hub.py), which owns the rooms
-(rooms.py), the log, the mode's rules (rules.py: classic.py beside sealed.py, the one place the two modes differ)
-and the delivery: first the simple form (delivery.py, `DirectDelivery`), then the server's default, the postman
-(postman.py). A member (member.py) is a small record.
+(rooms.py), the log, the mode's rules (rules.py: classic.py, sealed.py and ratchet.py, the one place the modes
+differ; the ratchet mode's group changes and lines for one member are routed by the hub too) and the delivery:
+first the simple form (delivery.py, `DirectDelivery`), then the server's default, the postman (postman.py). A member
+(member.py) is a small record.
 
 A 'say' line's way through the server, from the socket to each member's socket, in 10 functions and 5 files:
 
