@@ -5,21 +5,28 @@ transcript is signed; last session's signed answer is refused in a new exchange;
 refused; the safety number is computed over the identity keys only, so it is the same in every session.
 """
 
+import contextlib
 import json
 import secrets
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from chatkit.client import ChatClient
-from chatkit.crypto import safety, signing
+from chatkit.client.pairwise import envelope_header
+from chatkit.client.sender_keys import SenderKeys
+from chatkit.crypto import safety, sealed, signing
+from chatkit.crypto.chains import ReceivingChain
 from chatkit.crypto.errors import HandshakeFailed
 from chatkit.crypto.hybrid import Initiator, Responder
-from chatkit.lab import TO_SERVER, Captured, Stage
+from chatkit.crypto.labels import ENVELOPE_AD
+from chatkit.lab import TO_CLIENT, TO_SERVER, Captured, Relay, Stage
 from chatkit.lab.exercises import load_solution
-from chatkit.protocol import b64
+from chatkit.protocol import ChatError, b64, unb64
+from tests.conftest import eventually
 
 # X25519 public keys of small order (and their non-canonical twins): each forces a shared secret anyone knows.
 LOW_ORDER_POINTS = [
@@ -212,3 +219,91 @@ def test_live_the_safety_number_is_the_same_tomorrow(stages: list[Stage]) -> Non
     assert group is not None
     keys = {name: group.key_of(name) or b"" for name in ("alice", "bob")}
     assert safety.safety_number("alice", keys["alice"], "bob", keys["bob"]) == today
+
+
+class LiveMallory:
+    """A relay's tamper function around the instructor's Mallory: one Mallory per exchange, envelopes re-sealed.
+
+    Against members whose exchange is unsigned (the lab's signed=False), she sits in every exchange, opens each
+    envelope (a sender key) with the key she shares with its sender, seals it again for its receiver, and so holds
+    every sender key: she reads every message.
+    """
+
+    def __init__(self, solution: ModuleType, relay: Relay) -> None:
+        self.solution, self.relay = solution, relay
+        self.middles: dict[tuple[str, str], Any] = {}  # (initiator, responder) -> her Mallory in that exchange
+        self.keys = SenderKeys()
+        self.read: list[str] = []
+        self.held: list[dict[str, Any]] = []  # messages that came before their sender key
+
+    def open(self, message: dict[str, Any]) -> None:
+        """Read a message with a sender key she took, or hold it until that key comes."""
+        if not self.keys.has(message["sender"], message["generation"]):
+            self.held.append(message)
+            return
+        with contextlib.suppress(ValueError, ChatError):  # a copy she read already: its key is spent
+            self.read.append(self.keys.open(message, self.identity_key(message["sender"])))
+
+    def name_of(self, connection: int) -> str:
+        """Return who said hello on a relay connection."""
+        hellos = self.relay.lines(TO_SERVER, '"hello"')
+        return next(json.loads(seen.line)["name"] for seen in hellos if seen.connection == connection)
+
+    def tamper(self, seen: Captured) -> bytes | None:
+        """Change offers, answers and envelopes on their way to the server; read the messages coming back."""
+        frame = json.loads(seen.line)
+        if seen.direction == TO_CLIENT and frame.get("type") == "message":
+            self.open(frame)
+        if seen.direction != TO_SERVER or frame.get("type") != "direct":
+            return seen.line
+        sender, body = self.name_of(seen.connection), frame["body"]
+        if frame["kind"] == "offer":
+            pair = sender, frame["to"]
+            self.middles[pair] = self.solution.Mallory(pair, tuple(self.identity_key(name) for name in pair))
+            frame["body"] = self.middles[pair].on_offer(body)
+        elif frame["kind"] == "answer":
+            frame["body"] = self.middles[(frame["to"], sender)].on_answer(body)
+        elif frame["kind"] == "envelope":
+            frame["body"] = self.reseal(sender, frame["to"], frame["room"], body)
+        return (json.dumps(frame) + "\n").encode()
+
+    def identity_key(self, name: str) -> bytes:
+        """Return a member's identity key as its hello announced it (public)."""
+        hellos = self.relay.lines(TO_SERVER, '"hello"')
+        return next(unb64(json.loads(seen.line), "pubkey") for seen in hellos if json.loads(seen.line)["name"] == name)
+
+    def reseal(self, sender: str, to: str, room: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Open an envelope with the key shared with its sender, keep the sender key, seal it for its receiver."""
+        middle, header = self.middles[(sender, to)], envelope_header(sender, to, room, body["session"])
+        opening = ReceivingChain(middle.with_alice).key_for(body["n"])
+        plain = sealed.open_sealed(opening, unb64(body, "nonce"), unb64(body, "ciphertext"), ENVELOPE_AD, header)
+        self.keys.learn(sender, json.loads(plain))
+        waiting, self.held = self.held, []
+        for message in waiting:
+            self.open(message)
+        sealing = ReceivingChain(middle.with_bob).key_for(body["n"])  # the same index, under the key Bob holds
+        nonce, ciphertext = sealed.seal(sealing, plain, ENVELOPE_AD, header)
+        return {**body, "nonce": b64(nonce), "ciphertext": b64(ciphertext)}
+
+
+def unsigned_member(stage: Stage, name: str, relay: Relay) -> ChatClient:
+    """Connect a member whose pairwise exchanges are unsigned (the lab's switch), through the relay."""
+    client = ChatClient(*relay.address, name, stage.password, "general", "ratchet", keys=stage.keys_of(name))
+    client.codec.signed = False  # type: ignore[attr-defined]  # before connecting: the sessions are made on joining
+    stage.clients.append(client)
+    return client.connect()
+
+
+def test_live_a_relay_reads_a_chat_whose_exchanges_are_unsigned(solution: ModuleType, stages: list[Stage]) -> None:
+    stage = Stage("ratchet")
+    stages.append(stage)
+    relay = stage.relay()
+    mallory = LiveMallory(solution, relay)
+    relay.tamper = mallory.tamper
+    alice, bob = unsigned_member(stage, "alice", relay), unsigned_member(stage, "bob", relay)
+    bob.wait_for_group({"alice", "bob"})
+    texts = [f"secret {secrets.token_hex(3)}" for _ in range(3)]
+    for text in texts:
+        alice.send(text)
+        bob.wait_for_message(text, sender="alice")  # Bob reads them, and notices nothing
+    assert eventually(lambda: set(texts) <= set(mallory.read), 5), "Mallory reads every message"
