@@ -53,6 +53,7 @@ def test_the_widgets_show_the_signed_group_and_the_server_panel_its_head(start_s
         bob.client.wait_for_message("hello bob")
         bob.flush()
         assert "group, epoch 1 (signed): alice, bob" in bob.members_line.value
+        assert "group, epoch 1 (signed): alice, bob" in bob.text()
         assert any("hello bob" in row for row in bob.log_rows())
         panel.refresh()
         assert "group of general: epoch 1" in panel.text() and "hello bob" not in panel.text()

@@ -8,11 +8,12 @@ from collections import deque
 from pathlib import Path
 
 from chatkit import protocol
-from chatkit.client.events import ChatMessage, Event, GroupChanged
+from chatkit.client.events import ChatMessage, Event, GroupChanged, Problem
 from chatkit.client.keystore import KeyStore
 from chatkit.client.ratchet_codec import RatchetCodec
 from chatkit.client.session import ClientSession
-from chatkit.crypto import signing
+from chatkit.crypto import group_state, signing
+from chatkit.crypto.group_state import GroupState
 from chatkit.protocol import Frame, b64
 
 
@@ -106,3 +107,18 @@ def test_a_removed_session_opens_nothing_new_and_the_rest_go_on(tmp_path: Path) 
     assert texts(room, "alice") == ["carol is gone"] and texts(room, "carol") == []
     state = codec.group.state
     assert state is not None and state.names == ("alice", "bob") and b64(state.hash)
+
+
+def test_a_change_made_on_another_state_at_our_epoch_is_reported_as_a_fork(tmp_path: Path) -> None:
+    room = Room()
+    for name in ("alice", "bob"):
+        room.join(name, KeyStore(tmp_path / name))
+        room.run()
+    codec = room.sessions["alice"].codec
+    assert isinstance(codec, RatchetCodec) and codec.group.state is not None
+    other = GroupState("lab", 1, codec.group.state.members, bytes(32))  # a state at our epoch that we never had
+    forked = group_state.make_change(codec.identity, "alice", other, "remove", "bob", codec.group.state.members[1][1])
+    line = {"type": "change", "room": "lab", "id": 99, "sender": "alice", "change": forked}
+    events = room.sessions["bob"].receive(protocol.encode(line)).events
+    fork = [event for event in events if isinstance(event, Problem)]
+    assert fork and fork[0].code == "fork" and "epoch 1" in fork[0].text and "alice, bob" in fork[0].text

@@ -3,6 +3,8 @@
 The thief (chatkit/lab/thief.py) is shown every line its victim receives, before the theft and after it.
 """
 
+from chatkit.lab import Stage
+from chatkit.lab.active_thief import ActiveThief
 from chatkit.lab.thief import Thief
 from tests.conftest import Connect, StartServer, eventually
 from tests.test_ratchet_chat import chat_of_three
@@ -45,4 +47,22 @@ def test_an_update_while_the_thief_only_watches_locks_it_out(start_server: Start
     bob.wait_for_message("carol after the heal")
     alice.wait_for_message("bob after the heal")
     assert thief.opened == ["the thief reads this"], "after the update the thief opens nothing more"
+    thief.close()
+
+
+def test_limit_an_active_thief_with_the_identity_key_defeats_the_heal(stages: list[Stage]) -> None:
+    stage = Stage("ratchet")
+    stages.append(stage)
+    relay = stage.relay()
+    alice, bob, carol = stage.client("alice"), stage.client("bob", via=relay), stage.client("carol")
+    alice.send("before the theft")
+    bob.wait_for_message("before the theft")
+    thief = ActiveThief(bob.snapshot(), relay)  # bob's identity key too, and a place on bob's connection
+    epoch = bob.group.epoch if bob.group else 0
+    bob.update()
+    for member in (alice, bob, carol):
+        member.wait_for_group(epoch=epoch + 1)
+    alice.send("after the heal")
+    assert eventually(lambda: "after the heal" in thief.opened), "the thief answered the fresh exchange as bob"
+    assert not any(message.text == "after the heal" for message in bob.messages()), "bob never got alice's new key"
     thief.close()

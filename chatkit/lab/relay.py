@@ -62,10 +62,12 @@ class Pipe:
     number: int
     client: socket.socket
     server: socket.socket
+    sending: threading.Lock = field(default_factory=threading.Lock)  # a line injected by another thread stays whole
 
     def send(self, direction: str, line: bytes) -> None:
         """Write a line towards the server or towards the client."""
-        (self.server if direction == TO_SERVER else self.client).sendall(line)
+        with self.sending:
+            (self.server if direction == TO_SERVER else self.client).sendall(line)
 
     def close(self) -> None:
         """Shut both sockets, so both pump threads see the end."""

@@ -18,6 +18,7 @@ each room's key is derived from the salt the server sends when you join it, and 
 Reconnecting reuses that client, its codec and its signing key, so nothing asks for the password a second time.
 """
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -284,7 +285,8 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
     def text(self) -> str:
         """Return the title and the last rows as plain text (what shows where widgets cannot render)."""
         title = f"{self.client.name} in {self.client.room} ({self.client.mode})"
-        return "\n".join([title, *self.log_rows()[-20:]])
+        group = [] if self.client.mode != "ratchet" else [re.sub("<[^>]+>", "", self.members_line.value)]
+        return "\n".join([title, *group, *self.log_rows()[-20:]])
 
     def log_html(self) -> str:
         """Return the HTML of the rows shown at the last render, oldest first."""
