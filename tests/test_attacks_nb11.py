@@ -1,9 +1,11 @@
-"""Notebook 11's attack: steal the state at message 5 and read what you can (the instructor's solution).
+"""Notebook 11's attacks on the ratchet mode's own chains and exchange (the instructor's solution).
 
-With one key for everything, the thief reads all ten messages. With the hash ratchet, only 6-10; after one
-Diffie-Hellman step (heal), none of the messages that follow.
+A thief who copies a member's sending chain at message n reads every message from n on and none before it; a key
+update (a fresh exchange, a fresh sender key sent in an envelope) locks out a thief who only watches; a thief who
+also holds the identity key and answers the update's exchange as the victim defeats the heal.
 """
 
+import json
 import os
 import secrets
 from collections.abc import Callable
@@ -12,9 +14,19 @@ from typing import Any
 
 import pytest
 
-from chatkit.crypto import exchange, labels, ratchet
-from chatkit.lab.chain import Chain, Sealed, StaticChain
+from chatkit.client import ChatClient
+from chatkit.crypto import CannotDecrypt, labels, ratchet, sealed, signing
+from chatkit.crypto.chains import WINDOW, ReceivingChain, SendingChain
+from chatkit.crypto.errors import HandshakeFailed
+from chatkit.crypto.hybrid import Initiator, Responder
+from chatkit.lab import TO_CLIENT, TO_SERVER, Relay, Stage
+from chatkit.lab.active_thief import ActiveThief
 from chatkit.lab.exercises import load_solution
+from chatkit.lab.thief import Thief
+from chatkit.protocol import b64
+from tests.conftest import eventually
+
+Message = dict[str, Any]
 
 
 @pytest.fixture
@@ -22,41 +34,87 @@ def solution() -> ModuleType:
     return load_solution("nb11_ratchet")
 
 
-def talk(chain: Chain, count: int) -> tuple[list[str], list[Sealed]]:
-    """Seal `count` fresh texts; return the texts and the ciphertexts a network attacker captured."""
+def seal_next(chain: SendingChain, text: str) -> Message:
+    """Seal a text under the chain's next message key, as captured (bytes as base64)."""
+    index, key = chain.next()
+    header = json.dumps(["general", "alice", index]).encode()
+    nonce, ciphertext = sealed.seal(key, text.encode(), labels.SENDER_MESSAGE_AD, header)
+    return {"index": index, "header": b64(header), "nonce": b64(nonce), "ciphertext": b64(ciphertext)}
+
+
+def talk(chain: SendingChain, count: int) -> tuple[list[str], list[Message]]:
+    """Seal `count` fresh texts; return the texts and what a network attacker captured."""
     texts = [secrets.token_hex(6) for _ in range(count)]
-    return texts, [chain.seal(text) for text in texts]
+    return texts, [seal_next(chain, text) for text in texts]
 
 
-def test_stolen_static_key_reads_the_past(solution: ModuleType) -> None:
-    alice = StaticChain(os.urandom(32))
-    texts, captured = talk(alice, 5)
-    stolen = alice.chain_key
-    more, captured_later = talk(alice, 5)
-    assert solution.read_after_theft(stolen, captured + captured_later) == dict(enumerate(texts + more, start=1))
+def test_a_stolen_chain_reads_from_the_theft_on_and_nothing_before(solution: ModuleType) -> None:
+    alice = SendingChain.fresh()
+    _, before = talk(alice, 5)
+    stolen = alice.snapshot()
+    after_texts, after = talk(alice, 5)
+    assert solution.read_after_theft(stolen, before + after) == dict(zip(range(5, 10), after_texts, strict=True))
 
 
-def test_stolen_chain_key_does_not_read_the_past(solution: ModuleType) -> None:
-    alice, bob = Chain(key := os.urandom(32)), Chain(key)
-    texts, captured = talk(alice, 5)
-    stolen = alice.chain_key
-    more, captured_later = talk(alice, 5)
-    assert [bob.open(message) for message in captured + captured_later] == texts + more  # Bob reads everything
-    assert solution.read_after_theft(stolen, captured + captured_later) == dict(enumerate(more, start=6))
+def test_a_stolen_chain_gives_no_key_of_an_earlier_message(solution: ModuleType) -> None:
+    alice = SendingChain.fresh()
+    used = [alice.next()[1] for _ in range(secrets.randbelow(30) + 1)]
+    computed = solution.message_keys(alice.snapshot(), WINDOW)
+    assert not set(computed.values()) & set(used)
 
 
-def test_one_dh_step_locks_the_thief_out(solution: ModuleType) -> None:
-    alice, bob = Chain(key := os.urandom(32)), Chain(key)
-    _, captured = talk(alice, 5)
-    for message in captured:
-        bob.open(message)
-    stolen = alice.chain_key
-    mine, theirs = exchange.new_exchange_key(), exchange.new_exchange_key()
-    alice.heal(mine.exchange(theirs.public_key()))
-    bob.heal(theirs.exchange(mine.public_key()))
-    texts, after = talk(alice, 5)
-    assert [bob.open(message) for message in after] == texts
+def fresh_exchange(initiator: Initiator, responder: Responder) -> tuple[list[dict[str, str]], bytes]:
+    """Run an exchange; return the three messages (what a watching thief records) and the session's chain key."""
+    offer = initiator.offer()
+    answer = responder.on_offer(offer)
+    finish, key = initiator.on_answer(answer)
+    if responder.on_finish(finish) != key:
+        raise AssertionError("both sides of an honest exchange hold one key")
+    return [offer, answer, finish], key
+
+
+def test_an_update_locks_out_a_thief_who_only_watches(solution: ModuleType) -> None:
+    alice_id, bob_id = signing.new_identity(), signing.new_identity()
+    alice = SendingChain.fresh()
+    talk(alice, 5)
+    stolen = alice.snapshot()  # and Alice's identity key: it only signs, it opens nothing
+    recorded, session_key = fresh_exchange(
+        Initiator(alice_id, "alice", "bob", signing.public_bytes(bob_id)),
+        Responder(bob_id, "bob", "alice", signing.public_bytes(alice_id)),
+    )
+    assert session_key not in json.dumps(recorded).encode(), "the session key never crosses the wire"
+    alice = SendingChain.fresh()  # the update's new sender key, sent to Bob under the session's keys
+    _, after = talk(alice, 5)
     assert solution.read_after_theft(stolen, after) == {}
+
+
+def test_an_active_thief_with_the_identity_key_defeats_the_update(solution: ModuleType) -> None:
+    alice_id, bob_id = signing.new_identity(), signing.new_identity()
+    bob = Initiator(bob_id, "bob", "alice", signing.public_bytes(alice_id))  # Bob heals: a fresh exchange with alice
+    thief, answer = solution.answer_as(alice_id, "alice", "bob", signing.public_bytes(bob_id), bob.offer())
+    finish, bobs_key = bob.on_answer(answer)
+    assert thief.on_finish(finish) == bobs_key, (
+        "Bob's fresh session, and the sender key he sends over it, are the thief's"
+    )
+
+
+def test_a_thief_without_the_identity_key_is_refused_in_the_update(solution: ModuleType) -> None:
+    alice_id, bob_id = signing.new_identity(), signing.new_identity()
+    bob = Initiator(bob_id, "bob", "alice", signing.public_bytes(alice_id))
+    thief, answer = solution.answer_as(
+        signing.new_identity(), "alice", "bob", signing.public_bytes(bob_id), bob.offer()
+    )
+    with pytest.raises(HandshakeFailed, match="signature does not match alice's identity key"):
+        bob.on_answer(answer)
+
+
+def test_the_chain_refuses_a_replayed_message_key() -> None:
+    alice = SendingChain.fresh()
+    bob = ReceivingChain(*alice.position)
+    alice.next()
+    bob.key_for(0)
+    with pytest.raises(CannotDecrypt, match="replay"):
+        bob.key_for(0)
 
 
 def labels_used(monkeypatch: pytest.MonkeyPatch, derive: Callable[[], object]) -> set[bytes]:
@@ -88,3 +146,88 @@ def test_s8_each_ratchet_derivation_has_a_label_of_its_own(monkeypatch: pytest.M
     assert not step & healing, f"the heal reuses a label of the chain step: {step & healing}"
     every = {value for name, value in vars(labels).items() if name.isupper()}
     assert step | healing <= every, "every ratchet label is one of chatkit.crypto.labels"
+
+
+# --- the same attacks in the live chat: a ratchet server on loopback, a member's state copied mid-conversation ---
+
+
+def say(person: ChatClient, text: str, to: ChatClient) -> None:
+    """Send a message and wait until the other member has read it."""
+    person.send(text)
+    to.wait_for_message(text, sender=person.name)
+
+
+def live_pair(stages: list[Stage]) -> tuple[Stage, Relay, ChatClient, ChatClient]:
+    """Start a ratchet stage with alice and bob in one group, both through one relay (the network attacker)."""
+    stage = Stage("ratchet")
+    stages.append(stage)
+    wire = stage.relay()
+    alice, bob = stage.client("alice", via=wire), stage.client("bob", via=wire)
+    bob.wait_for_group({"alice", "bob"})
+    return stage, wire, alice, bob
+
+
+def lines_to(wire: Relay, name: str, start: int = 0, end: int | None = None) -> list[bytes]:
+    """Return every line the server sent `name` through the relay, captures number `start` to `end`."""
+    hellos = [seen for seen in wire.lines(TO_SERVER, '"hello"') if json.loads(seen.line)["name"] == name]
+    return [seen.line for seen in wire.lines(TO_CLIENT)[start:end] if seen.connection == hellos[0].connection]
+
+
+def opened(stolen: dict[str, Any], lines: list[bytes]) -> list[str]:
+    """Return what a thief holding the stolen state opens of these lines, in order."""
+    thief = Thief(stolen)
+    try:
+        return thief.watch_lines(lines)
+    finally:
+        thief.close()
+
+
+def heal(alice: ChatClient, bob: ChatClient) -> None:
+    """Let alice update her keys, and wait until both have applied the update."""
+    group = alice.group
+    assert group is not None
+    alice.update()
+    for member in (alice, bob):
+        member.wait_for_group({"alice", "bob"}, epoch=group.epoch + 1)
+
+
+def test_live_a_stolen_state_opens_nothing_sent_before_the_theft(stages: list[Stage]) -> None:
+    _, wire, alice, bob = live_pair(stages)
+    before = [f"before {secrets.token_hex(3)}" for _ in range(4)]
+    for text in before:
+        say(alice, text, bob)
+    say(bob, "bob before", alice)
+    stolen, theft = alice.snapshot(), len(wire.lines(TO_CLIENT))
+    after = [f"after {secrets.token_hex(3)}" for _ in range(3)]
+    for text in after:
+        say(alice, text, bob)
+    assert opened(stolen, lines_to(wire, "alice", 0, theft)) == [], "nothing sent before the theft"
+    assert opened(stolen, lines_to(wire, "alice", theft)) == after, "everything after it"
+
+
+def test_live_an_update_locks_out_a_thief_who_only_watches(stages: list[Stage]) -> None:
+    _, wire, alice, bob = live_pair(stages)
+    say(alice, "before the theft", bob)
+    stolen, theft = alice.snapshot(), len(wire.lines(TO_CLIENT))
+    heal(alice, bob)
+    for text in ("after the update", "still after"):
+        say(alice, text, bob)
+    say(bob, "bob after the update", alice)
+    assert opened(stolen, lines_to(wire, "alice", theft)) == [], "the update's exchanges and envelopes, too"
+
+
+def test_live_an_active_thief_with_the_identity_key_defeats_the_update(stages: list[Stage]) -> None:
+    stage = Stage("ratchet")
+    stages.append(stage)
+    wire = stage.relay()  # on alice's path only: the thief takes over her connection
+    alice, bob = stage.client("alice", via=wire), stage.client("bob")
+    bob.wait_for_group({"alice", "bob"})
+    say(alice, "before the theft", bob)
+    active = ActiveThief(alice.snapshot(), wire)
+    heal(alice, bob)
+    texts = [f"bob {secrets.token_hex(3)}" for _ in range(3)]
+    for text in texts:
+        bob.send(text)
+    assert eventually(lambda: set(texts) <= set(active.opened), 10), "the thief reads Bob after the heal"
+    assert not [m for m in alice.messages() if m.text in texts], "Bob's new sender key went to the thief, not Alice"
+    active.close()

@@ -1,4 +1,4 @@
-"""The relay and the handshake read through the one bounded line buffer: a line over the limit is refused, not held.
+"""The relay reads through the one bounded line buffer: a line over the limit is refused, not held.
 
 Each test sends five megabytes without a newline from a loopback socket, in small chunks, while tracemalloc
 watches: the reader must refuse the line having held no more than about the limit, and the rest must carry on.
@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from chatkit.framing import LineReader
-from chatkit.lab.handshake import Meeting, Person, hello_line
 from chatkit.lab.relay import TO_SERVER, Relay
 from chatkit.protocol import MAX_LINE_BYTES
 from tests.conftest import eventually
@@ -93,35 +92,3 @@ def test_the_relay_refuses_a_huge_line_without_holding_it(relay: Relay, server_l
         assert read_line(quiet_server_end) == b"still here\n"
         quiet_server_end.sendall(b"so am I\n")
         assert read_line(quiet_client) == b"so am I\n"
-
-
-def test_the_handshake_refuses_a_huge_hello_without_holding_it() -> None:
-    with Meeting() as meeting:
-        bob_side, listening = meeting.answer(Person("bob"), expected=1)
-
-        def flood() -> None:
-            with socket.create_connection(meeting.address, timeout=10) as sock:
-                send_a_huge_line(sock)
-                listening.join(timeout=20)
-
-        peak = peak_while(flood)
-        assert not listening.is_alive()
-        assert f"a line of more than {MAX_LINE_BYTES} bytes arrived" in bob_side.error
-        assert bob_side.key == b"", "no session key from a refused hello"
-        assert peak < HELD_AT_MOST, f"the handshake held {peak} bytes at its peak for a hello it refused"
-
-        alice_side, bob_side = meeting.run(Person("alice"), Person("bob"), ["hi bob"])  # the meeting carries on
-        assert bob_side.received == ["hi bob"] and not alice_side.error and not bob_side.error
-
-
-def test_the_handshake_refuses_a_huge_sealed_line_after_the_greeting() -> None:
-    with Meeting() as meeting:
-        bob_side, listening = meeting.answer(Person("bob"), expected=2)
-        with socket.create_connection(meeting.address, timeout=10) as sock:
-            sock.sendall(hello_line(Person("mallory")))
-            send_a_huge_line(sock)
-            listening.join(timeout=20)
-        assert not listening.is_alive()
-        assert bob_side.key and bob_side.received == []
-        assert f"a line of more than {MAX_LINE_BYTES} bytes arrived" in bob_side.error
-        assert "the connection was closed" in bob_side.error

@@ -1,69 +1,49 @@
-"""Checks for notebook 10's exercises: real exchanges over loopback sockets, fresh keys and names each run.
+"""Checks for notebook 10's exercises: the ratchet mode's own exchange, with fresh identities and names each run.
 
-In the unauthenticated exchange, Alice, Bob and their texts are in a referee process (chatkit.course.referee):
-the student's Mallory, here, sees only the lines that cross her relay.
+In the unsigned exchange, Alice, Bob and the chain keys they end with are in a referee process
+(chatkit.course.referee): the student's Mallory, here, sees only the public keys and the messages she carries.
 """
 
-import json
+import base64
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
 
 from chatkit.course.referee import Referee
 from chatkit.crypto import signing
-from chatkit.lab.handshake import Meeting, Person, hello_line
-from chatkit.lab.relay import Relay
-from chatkit.protocol import b64
+from chatkit.crypto.errors import HandshakeFailed
+from chatkit.crypto.hybrid import Initiator, Responder
 
 Load = Callable[[str], ModuleType]
 Referees = Callable[..., Referee]
 
 
-@pytest.fixture
-def meeting() -> Iterator[Meeting]:
-    with Meeting() as opened:
-        yield opened
+Sides = tuple[Initiator, Responder, tuple[str, str], tuple[bytes, bytes]]
 
 
-def stop_relay(relay: Relay) -> None:
-    """Stop the relay and close its sockets (Relay.stop only shuts them down: reported, until it closes them itself)."""
-    relay.stop()
-    for pipe in relay.pipes.values():
-        pipe.client.close()
-        pipe.server.close()
+def two_sides(signed: bool = True) -> Sides:
+    """Return an initiator and a responder with fresh identities and names, their names and identity keys."""
+    alice_name, bob_name = f"a{secrets.token_hex(3)}", f"b{secrets.token_hex(3)}"
+    alice_id, bob_id = signing.new_identity(), signing.new_identity()
+    keys = signing.public_bytes(alice_id), signing.public_bytes(bob_id)
+    alice = Initiator(alice_id, alice_name, bob_name, keys[1], signed=signed)
+    bob = Responder(bob_id, bob_name, alice_name, keys[0], signed=signed)
+    return alice, bob, (alice_name, bob_name), keys
 
 
-def signed_person(name: str) -> Person:
-    return Person(name, identity=signing.new_identity())
+def test_run_exchange_gives_both_sides_one_key(exercise: Load) -> None:
+    alice, bob, _, _ = two_sides()
+    alice_key, bob_key = exercise("nb10_exchange").run_exchange(alice, bob)
+    assert alice_key == bob_key and len(alice_key) == 32
 
 
-def test_session_key_from_hello_matches_the_other_side(exercise: Load, meeting: Meeting) -> None:
-    alice, bob = Person(f"a{secrets.token_hex(3)}"), Person(f"b{secrets.token_hex(3)}")
-    alice_side, bob_side = meeting.run(alice, bob, [])
-    ex = exercise("nb10_exchange")
-    assert ex.session_key_from_hello(alice, hello_line(bob).decode()) == alice_side.key == bob_side.key
-    assert ex.session_key_from_hello(bob, hello_line(alice).decode()) == bob_side.key
-
-
-def test_genuine_hello_is_accepted(exercise: Load) -> None:
-    alice = signed_person(f"a{secrets.token_hex(3)}")
-    line = hello_line(alice).decode()
-    assert exercise("nb10_exchange").hello_is_genuine(line, signing.public_bytes(alice.identity)) is True
-
-
-def test_swapped_exchange_key_is_caught(exercise: Load) -> None:
-    alice = signed_person(f"a{secrets.token_hex(3)}")
-    frame = json.loads(hello_line(alice))
-    frame["public"] = b64(Person("mallory").public)
-    assert exercise("nb10_exchange").hello_is_genuine(json.dumps(frame), signing.public_bytes(alice.identity)) is False
-
-
-def test_someone_elses_identity_is_caught(exercise: Load) -> None:
-    alice, mallory = signed_person("alice"), signed_person("alice")  # Mallory signs her own key as "alice"
-    line = hello_line(mallory).decode()
-    assert exercise("nb10_exchange").hello_is_genuine(line, signing.public_bytes(alice.identity)) is False
+def test_run_exchange_lets_a_wrong_identity_fail(exercise: Load) -> None:
+    alice, _, names, keys = two_sides()
+    impostor = Responder(signing.new_identity(), names[1], names[0], keys[0])  # not the bob alice expects
+    with pytest.raises(HandshakeFailed, match="signature does not match"):
+        exercise("nb10_exchange").run_exchange(alice, impostor)
 
 
 def test_key_changed_pins_on_first_use(exercise: Load) -> None:
@@ -79,30 +59,23 @@ def test_key_changed_pins_on_first_use(exercise: Load) -> None:
     assert ex.key_changed(pins, "dave", second) is False
 
 
-def test_mallory_reads_an_unauthenticated_exchange(exercise: Load, referee: Referees) -> None:
-    mallory = exercise("nb10_exchange").Mallory()
-    judge = referee("unsigned_meeting")  # Alice, Bob and their texts are there; only Mallory's relay is here
-    relay = Relay(tuple(judge.ask("address"))).start()
-    relay.tamper = mallory.tamper
-    try:
-        seen = judge.ask("meet", *relay.address)
-    finally:
-        stop_relay(relay)
-    assert judge.ask("judge", mallory.read), "Mallory should read every text"
-    assert seen["bob_read_everything"], "Bob should notice nothing"
-    assert seen["safety_numbers_differ"], "only the safety numbers give her away"
+@pytest.mark.points(2)
+def test_mallory_holds_both_keys_of_an_unsigned_exchange(exercise: Load, referee: Referees) -> None:
+    judge = referee("unsigned_exchange")  # Alice, Bob and their keys are there; only the messages come here
+    public = judge.ask("public")
+    names = tuple(public["names"])
+    identity_keys = tuple(base64.b64decode(key) for key in public["identity_keys"])
+    mallory = exercise("nb10_exchange").Mallory(names, identity_keys)
+    to_bob = mallory.on_offer(judge.ask("offer"))
+    to_alice = mallory.on_answer(judge.ask("answer", to_bob))
+    assert judge.ask("finish", to_alice), "Alice and Bob should both finish without noticing anything"
+    with_alice, with_bob = (base64.b64encode(key).decode() for key in (mallory.with_alice, mallory.with_bob))
+    assert judge.ask("judge", with_alice, with_bob), "Mallory should hold the chain key of each of them"
 
 
-def test_mallory_is_stopped_by_signed_keys(exercise: Load, meeting: Meeting) -> None:
-    mallory = exercise("nb10_exchange").Mallory()
-    alice, bob = signed_person("alice"), signed_person("bob")
-    alice.trusted["bob"] = signing.public_bytes(bob.identity)
-    bob.trusted["alice"] = signing.public_bytes(alice.identity)
-    relay = Relay(meeting.address).start()
-    relay.tamper = mallory.tamper
-    try:
-        alice_side, bob_side = meeting.run(alice, bob, ["the plan"], via=relay)
-    finally:
-        stop_relay(relay)
-    assert "not signed" in bob_side.error and "not signed" in alice_side.error
-    assert mallory.read == [] and bob_side.received == []
+def test_mallory_is_caught_by_the_signed_exchange(exercise: Load) -> None:
+    alice, bob, names, keys = two_sides(signed=True)
+    mallory = exercise("nb10_exchange").Mallory(names, keys)
+    to_alice = mallory.on_answer(bob.on_offer(mallory.on_offer(alice.offer())))
+    with pytest.raises(HandshakeFailed, match="not signed"):
+        alice.on_answer(to_alice)

@@ -1,83 +1,95 @@
-"""Checks for notebook 11's exercises: fresh keys, texts and theft points each run.
+"""Checks for notebook 11's exercises: the ratchet mode's own chains and exchange, fresh keys and theft points each run.
 
-The theft checks keep the conversation's texts in a referee process (chatkit.course.referee): the student's code
-gets only the stolen key and the captured messages, as a thief would.
+The theft check keeps the conversation's texts in a referee process (chatkit.course.referee): the student's code gets
+only the copied chain and the captured messages, as a thief would.
 """
 
 import base64
-import os
 import secrets
 from collections.abc import Callable
 from types import ModuleType
 
+import pytest
+
 from chatkit.course.referee import Referee
-from chatkit.crypto import exchange
-from chatkit.lab.chain import Chain, Sealed
+from chatkit.crypto import labels, sealed, signing
+from chatkit.crypto.chains import WINDOW, SendingChain
+from chatkit.crypto.errors import HandshakeFailed
+from chatkit.crypto.hybrid import Initiator
 
 Load = Callable[[str], ModuleType]
 Referees = Callable[..., Referee]
 
 
-def conversation(chain: Chain, count: int) -> tuple[list[str], list[Sealed]]:
-    texts = [f"message {n}: {secrets.token_hex(4)}" for n in range(1, count + 1)]
-    return texts, [chain.seal(text) for text in texts]
+def chain_robbed_after(sent: int) -> tuple[list[bytes], dict[str, object], SendingChain]:
+    """Send `sent` messages on a fresh chain, then copy it: return the keys used so far, the copy, and the chain."""
+    chain = SendingChain.fresh()
+    used = [chain.next()[1] for _ in range(sent)]
+    return used, chain.snapshot(), chain
 
 
-def test_message_keys_match_the_chain(exercise: Load) -> None:
-    start = os.urandom(32)
-    chain = Chain(start)
-    expected = [chain.next_key() for _ in range(7)]
-    assert exercise("nb11_ratchet").message_keys(start, 7) == expected
+def test_message_keys_match_what_the_member_sends_next(exercise: Load) -> None:
+    sent = secrets.randbelow(20) + 1
+    used, stolen, chain = chain_robbed_after(sent)
+    computed = exercise("nb11_ratchet").message_keys(stolen, 5)
+    assert computed == dict(chain.next() for _ in range(5))
+    assert set(computed) == set(range(sent, sent + 5)), "the keys are numbered from the stolen index on"
+    assert not set(computed.values()) & set(used), "no key of a message sent before the theft"
 
 
-def test_message_keys_are_all_different(exercise: Load) -> None:
-    keys = exercise("nb11_ratchet").message_keys(os.urandom(32), 20)
-    assert len(keys) == 20 and len(set(keys)) == 20
-
-
-def theft(referee: Referee) -> tuple[bytes, list[Sealed]]:
-    """Return what the thief has from the referee's conversation: the stolen chain key and the captured messages."""
+def theft(referee: Referee) -> tuple[dict[str, object], list[dict[str, object]]]:
+    """Return what the thief has from the referee's conversation: the copied chain and the captured messages."""
     scene = referee.ask("theft")
-    captured = [
-        Sealed(s["number"], base64.b64decode(s["nonce"]), base64.b64decode(s["ciphertext"])) for s in scene["captured"]
-    ]
-    return base64.b64decode(scene["stolen"]), captured
+    stolen = {"chain_key": base64.b64decode(scene["stolen"]["chain_key"]), "index": scene["stolen"]["index"]}
+    return stolen, scene["captured"]
 
 
-def judged(referee: Referee, read: dict[int, str]) -> bool:
-    return bool(referee.ask("judge", {str(number): text for number, text in read.items()}))
-
-
-def test_theft_reads_the_future_not_the_past(exercise: Load, referee: Referees) -> None:
-    judge = referee("ratchet_theft")  # the texts stay in the referee's process; only the captures come here
+@pytest.mark.points(2)
+def test_the_thief_reads_from_the_theft_on_and_nothing_before(exercise: Load, referee: Referees) -> None:
+    judge = referee("chain_theft")  # the texts stay in the referee's process; only the captures come here
     stolen, captured = theft(judge)
-    assert judged(judge, exercise("nb11_ratchet").read_after_theft(stolen, captured)), (
-        "the thief should read every message after the theft, and none before it"
+    read = exercise("nb11_ratchet").read_after_theft(stolen, captured)
+    assert judge.ask("judge", {str(index): text for index, text in read.items()}), (
+        "the thief should read every message from the theft on, and none before it"
     )
 
 
-def test_theft_of_a_static_key_reads_everything(exercise: Load, referee: Referees) -> None:
-    judge = referee("ratchet_theft", static=True)
-    stolen, captured = theft(judge)
-    assert judged(judge, exercise("nb11_ratchet").read_after_theft(stolen, captured)), "a static key opens every one"
+def test_the_thief_cannot_jump_beyond_the_window(exercise: Load) -> None:
+    chain = SendingChain.fresh()
+    stolen = chain.snapshot()
+    for _ in range(WINDOW + 2):
+        index, key = chain.next()
+    header = b"far ahead"
+    nonce, ciphertext = sealed.seal(key, b"too far", labels.SENDER_MESSAGE_AD, header)
+    far = {
+        "index": index,
+        **{
+            name: base64.b64encode(value).decode()
+            for name, value in (("header", header), ("nonce", nonce), ("ciphertext", ciphertext))
+        },
+    }
+    assert exercise("nb11_ratchet").read_after_theft(stolen, [far]) == {}, "a receiver never steps that far ahead"
 
 
-def test_healing_agrees_on_both_sides(exercise: Load) -> None:
-    ex = exercise("nb11_ratchet")
-    chain_key = os.urandom(32)
-    alice, bob = exchange.new_exchange_key(), exchange.new_exchange_key()
-    at_alice = ex.healed_chain_key(chain_key, alice, exchange.exchange_public(bob))
-    at_bob = ex.healed_chain_key(chain_key, bob, exchange.exchange_public(alice))
-    assert at_alice == at_bob and at_alice != chain_key and len(at_alice) == 32
+def update_offer() -> tuple[Initiator, signing.Identity, tuple[str, str], bytes]:
+    """Bob starts a fresh exchange with Alice (a key update): return it, Alice's identity, the names, Bob's key."""
+    alice_id, bob_id = signing.new_identity(), signing.new_identity()
+    names = f"alice-{secrets.token_hex(2)}", f"bob-{secrets.token_hex(2)}"
+    bob = Initiator(bob_id, names[1], names[0], signing.public_bytes(alice_id))
+    return bob, alice_id, names, signing.public_bytes(bob_id)
 
 
-def test_healing_locks_the_thief_out(exercise: Load) -> None:
-    ex = exercise("nb11_ratchet")
-    alice = Chain(os.urandom(32))
-    conversation(alice, 3)
-    stolen = alice.chain_key
-    mine, theirs = exchange.new_exchange_key(), exchange.new_exchange_key()
-    alice.chain_key = ex.healed_chain_key(alice.chain_key, mine, exchange.exchange_public(theirs))
-    _, after = conversation(alice, 5)
-    assert ex.read_after_theft(stolen, after) == {}
-    assert ex.read_after_theft(alice.chain_key, after) == {}  # the new chain key cannot open the messages before it
+@pytest.mark.points(2)
+def test_an_active_thief_with_the_identity_key_defeats_the_update(exercise: Load) -> None:
+    bob, stolen_identity, (alice, bob_name), bob_key = update_offer()
+    thief, answer = exercise("nb11_ratchet").answer_as(stolen_identity, alice, bob_name, bob_key, bob.offer())
+    finish, bobs_new_key = bob.on_answer(answer)  # Bob accepts: the answer is signed with Alice's real key
+    assert thief.on_finish(finish) == bobs_new_key, "the thief should hold the key of Bob's fresh session"
+
+
+def test_without_the_identity_key_the_thief_is_refused(exercise: Load) -> None:
+    bob, _, (alice, bob_name), bob_key = update_offer()
+    guess = signing.new_identity()  # the thief only copied chains, not Alice's identity key
+    with pytest.raises(HandshakeFailed, match="signature does not match"):
+        _, answer = exercise("nb11_ratchet").answer_as(guess, alice, bob_name, bob_key, bob.offer())
+        bob.on_answer(answer)

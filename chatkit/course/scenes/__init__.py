@@ -8,21 +8,21 @@ from typing import Any
 
 from chatkit.course.scenes.bitflip import BitflipInFlight, BitflipToken
 from chatkit.course.scenes.eavesdrop import AnswerLengths, ServerLog
-from chatkit.course.scenes.exchange import UnsignedMeeting
+from chatkit.course.scenes.exchange import UnsignedExchange
 from chatkit.course.scenes.nonces import RepeatedNonceRoom
 from chatkit.course.scenes.padding import LivePaddingOracle, LocalPaddingOracle
 from chatkit.course.scenes.passwords import ClassicPassword
-from chatkit.course.scenes.ratchet import RatchetTheft
+from chatkit.course.scenes.ratchet import ChainTheft
 
 SCENES: dict[str, Any] = {
     "classic_password": ClassicPassword,
     "local_padding_oracle": LocalPaddingOracle,
     "live_padding_oracle": LivePaddingOracle,
-    "ratchet_theft": RatchetTheft,
     "server_log": ServerLog,
     "answer_lengths": AnswerLengths,
     "bitflip_token": BitflipToken,
     "bitflip_in_flight": BitflipInFlight,
-    "unsigned_meeting": UnsignedMeeting,
+    "unsigned_exchange": UnsignedExchange,
+    "chain_theft": ChainTheft,
     "repeated_nonce_room": RepeatedNonceRoom,
 }

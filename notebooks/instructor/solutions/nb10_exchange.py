@@ -1,45 +1,29 @@
-"""Notebook 10, exercises: a key exchange, the man in the middle who breaks it, and the checks that stop him.
+"""Notebook 10, exercises: the ratchet mode's key exchange, the relay that breaks it unsigned, and key pinning.
 
-Use chatkit.lab.handshake (Person, hello_line, derive, seal_line, open_line) and chatkit.crypto (exchange, signing).
+The same code the chat runs: chatkit.crypto.hybrid (Initiator, Responder, and new_x25519_key, new_mlkem_key, the
+makers of fresh keys), chatkit.crypto.hybrid_messages (Offer, Answer: the messages as values) and
+chatkit.crypto.hybrid_keys (x25519_shared, encapsulate, transcript, derive_keys: how a key comes out of them).
 """
 
 # The stubs need these imports too (ruff would call them unused there): your solution uses them.
-import json  # noqa: F401
-
-from chatkit.crypto import BadSignature, signing  # noqa: F401
-from chatkit.lab.handshake import HELLO_SIGNATURE, Person, derive, open_line, seal_line  # noqa: F401
-from chatkit.lab.relay import TO_CLIENT, TO_SERVER, Captured  # noqa: F401 (your solution uses the directions)
-from chatkit.protocol import b64, unb64  # noqa: F401
+from chatkit.crypto import hybrid_keys  # noqa: F401
+from chatkit.crypto.hybrid import Initiator, Responder, new_mlkem_key, new_x25519_key  # noqa: F401
+from chatkit.crypto.hybrid_messages import Answer, Offer  # noqa: F401
 
 
-def session_key_from_hello(me: Person, line: bytes) -> bytes:
-    """Return the session key `me` derives from the other person's hello line (a JSON object with name, public)."""
+def run_exchange(initiator: Initiator, responder: Responder) -> tuple[bytes, bytes]:
+    """Carry the offer, the answer and the finish between the two sides; return (initiator's key, responder's key)."""
     # BEGIN SOLUTION
-    frame = json.loads(line)
-    return derive(me, frame["name"], unb64(frame, "public"))
-    # END SOLUTION
-
-
-def hello_is_genuine(line: bytes, trusted_identity: bytes) -> bool:
-    """Return True only if the hello carries `trusted_identity` and its signature over name + 0 byte + public holds."""
-    # BEGIN SOLUTION
-    frame = json.loads(line)
-    if "identity" not in frame or unb64(frame, "identity") != trusted_identity:
-        return False
-    signed = frame["name"].encode() + b"\x00" + unb64(frame, "public")
-    try:
-        signing.verify(trusted_identity, unb64(frame, "signature"), HELLO_SIGNATURE, signed)
-    except BadSignature:
-        return False
-    return True
+    finish, initiator_key = initiator.on_answer(responder.on_offer(initiator.offer()))
+    return initiator_key, responder.on_finish(finish)
     # END SOLUTION
 
 
 def key_changed(pins: dict[str, bytes], sender: str, pubkey: bytes) -> bool:
     """Pin a sender's key on first use (store it in `pins`); return True if it differs from the pinned one.
 
-    A different key is never pinned in its place: only the person may accept it (the sealed client holds the
-    sender's messages back until then).
+    A different key is never pinned in its place: only the person may accept it (the client holds the sender's
+    messages back until then).
     """
     # BEGIN SOLUTION
     pinned = pins.setdefault(sender, pubkey)
@@ -48,42 +32,44 @@ def key_changed(pins: dict[str, bytes], sender: str, pubkey: bytes) -> bool:
 
 
 class Mallory:
-    """A relay's tamper function: swap both exchange keys for her own, then read and re-seal every line."""
+    """A relay in the middle of an unsigned exchange: she answers Alice herself and makes her own offer to Bob.
 
-    def __init__(self) -> None:
-        self.fake_bob = Person("mallory-as-bob")  # the exchange key Alice will receive instead of Bob's
-        self.fake_alice = Person("mallory-as-alice")  # the exchange key Bob will receive instead of Alice's
-        self.hellos: dict[str, dict[str, str]] = {}  # direction -> the genuine hello that went that way
-        self.read: list[str] = []  # every text Mallory read
+    Everything she needs is public (both names, both identity keys, the messages on the wire) or hers (her own
+    fresh X25519 and ML-KEM keys). At the end she holds the chain key Alice uses and the one Bob uses.
+    """
 
-    def tamper(self, captured: Captured) -> bytes | None:
-        """Called by the relay for every line: swap hellos, re-seal messages."""
-        frame = json.loads(captured.line)
-        if "public" in frame:
-            return self.swap(captured.direction, frame)
-        return self.reseal(captured.direction, captured.line)
+    def __init__(self, names: tuple[str, str], identity_keys: tuple[bytes, bytes]) -> None:
+        self.names, self.identity_keys = names, identity_keys  # (initiator, responder): both public
+        self.with_alice = b""  # the chain key Alice ends up with (Alice thinks she shares it with Bob)
+        self.with_bob = b""  # the chain key Bob ends up with (Bob thinks he shares it with Alice)
 
-    def swap(self, direction: str, hello: dict[str, str]) -> bytes:
-        """Remember a genuine hello and pass it on with Mallory's exchange key in place of the real one."""
+    def on_offer(self, offer: dict[str, str]) -> dict[str, str]:
+        """Keep Alice's offer; return an offer of Mallory's own (same session id, her fresh keys) for Bob."""
         # BEGIN SOLUTION
-        self.hellos[direction] = dict(hello)
-        fake = self.fake_alice if direction == TO_SERVER else self.fake_bob
-        hello["public"] = b64(fake.public)
-        return (json.dumps(hello) + "\n").encode()
+        self.alice_offer = Offer.parse(offer, pq=True)
+        self.x25519, self.mlkem = new_x25519_key(), new_mlkem_key()
+        self.bob_offer = Offer(
+            self.alice_offer.session,
+            self.x25519.public_key().public_bytes_raw(),
+            self.mlkem.public_key().public_bytes_raw(),
+        )
+        return self.bob_offer.to_wire()
         # END SOLUTION
 
-    def reseal(self, direction: str, line: bytes) -> bytes:
-        """Open a sealed line with the key shared with its sender, note the text, seal it for the receiver."""
+    def on_answer(self, answer: dict[str, str]) -> dict[str, str]:
+        """Work out the key Bob uses from his answer; answer Alice herself and work out the key Alice will use."""
         # BEGIN SOLUTION
-        alice, bob = self.hellos[TO_SERVER], self.hellos[TO_CLIENT]
-        with_alice = derive(
-            Person(bob["name"], exchange_key=self.fake_bob.exchange_key), alice["name"], unb64(alice, "public")
-        )
-        with_bob = derive(
-            Person(alice["name"], exchange_key=self.fake_alice.exchange_key), bob["name"], unb64(bob, "public")
-        )
-        keys = (with_alice, with_bob) if direction == TO_SERVER else (with_bob, with_alice)
-        text = open_line(keys[0], line)
-        self.read.append(text)
-        return seal_line(keys[1], text)
+        bob = Answer.parse(answer, pq=True, signed=False)  # his signature, if any, is over his transcript: ignore it
+        record = hybrid_keys.transcript(*self.names, self.identity_keys, self.bob_offer, bob)
+        mlkem_shared = hybrid_keys.decapsulate(self.mlkem, bob.ciphertext)
+        x25519_shared = hybrid_keys.x25519_shared(self.x25519, bob.x25519)
+        self.with_bob = hybrid_keys.derive_keys(mlkem_shared, x25519_shared, record).chain
+
+        mine = new_x25519_key()
+        mlkem_shared, ciphertext = hybrid_keys.encapsulate(self.alice_offer.mlkem)
+        to_alice = Answer(self.alice_offer.session, mine.public_key().public_bytes_raw(), ciphertext)
+        record = hybrid_keys.transcript(*self.names, self.identity_keys, self.alice_offer, to_alice)
+        x25519_shared = hybrid_keys.x25519_shared(mine, self.alice_offer.x25519)
+        self.with_alice = hybrid_keys.derive_keys(mlkem_shared, x25519_shared, record).chain
+        return to_alice.to_wire()
         # END SOLUTION

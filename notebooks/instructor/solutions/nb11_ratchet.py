@@ -1,48 +1,60 @@
-"""Notebook 11, exercises: per-message keys, what a thief with a stolen chain key can read, and healing.
+"""Notebook 11, exercises: what a thief who copied a member's sending chain can compute, and the active thief.
 
-Use chatkit.crypto.ratchet (ratchet_step, heal) and chatkit.lab.chain (Sealed, open_with).
+Use chatkit.crypto.chains (SendingChain, ReceivingChain), chatkit.crypto.sealed (open_sealed) and
+chatkit.crypto.hybrid (Responder): the ratchet mode's own code.
 """
 
 # The stubs need these imports too (ruff would call them unused there): your solution uses them.
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey  # noqa: F401
+import base64  # noqa: F401
+from typing import Any  # noqa: F401
 
-from chatkit.crypto import CannotDecrypt, ratchet  # noqa: F401
-from chatkit.lab.chain import Sealed, open_with  # noqa: F401
+from chatkit.crypto import CannotDecrypt, labels, sealed, signing  # noqa: F401
+from chatkit.crypto.chains import ReceivingChain, SendingChain  # noqa: F401
+from chatkit.crypto.hybrid import Responder  # noqa: F401
 
 
-def message_keys(chain_key: bytes, count: int) -> list[bytes]:
-    """Return the keys of the next `count` messages of a chain that starts at `chain_key`."""
+def message_keys(stolen: dict[str, Any], count: int) -> dict[int, bytes]:
+    """Return {index: message key} for the next `count` messages of a sending chain copied as `stolen`.
+
+    `stolen` is what SendingChain.snapshot() gives: {"chain_key": 32 bytes, "index": the next index}.
+    """
     # BEGIN SOLUTION
-    keys = []
-    for _ in range(count):
-        chain_key, message_key = ratchet.ratchet_step(chain_key)
-        keys.append(message_key)
-    return keys
+    chain = SendingChain.from_snapshot(stolen)
+    return dict(chain.next() for _ in range(count))
     # END SOLUTION
 
 
-def read_after_theft(stolen: bytes, captured: list[Sealed], lookahead: int = 50) -> dict[int, str]:
-    """Return {message number: text} for every captured message the stolen state opens.
+def read_after_theft(stolen: dict[str, Any], captured: list[dict[str, Any]]) -> dict[int, str]:
+    """Return {index: text} for every captured message the stolen chain opens; skip the ones it cannot.
 
-    Try the stolen bytes themselves as a key, and the keys of the next `lookahead` messages; skip what fails.
+    Each captured message is {"index", "header", "nonce", "ciphertext"} (bytes as base64), sealed with
+    sealed.seal(message key, text, labels.SENDER_MESSAGE_AD, header). A ReceivingChain rebuilt from the stolen
+    chain gives the key for an index, or raises CannotDecrypt.
     """
     # BEGIN SOLUTION
-    candidates = [stolen, *message_keys(stolen, lookahead)]
+    thief = ReceivingChain(stolen["chain_key"], stolen["index"])
     read: dict[int, str] = {}
-    for message in captured:
-        for key in candidates:
-            try:
-                read[message.number] = open_with(key, message)
-                break
-            except CannotDecrypt:
-                continue
+    for message in sorted(captured, key=lambda message: message["index"]):
+        raw = {field: base64.b64decode(message[field]) for field in ("header", "nonce", "ciphertext")}
+        try:
+            key = thief.key_for(message["index"])
+            text = sealed.open_sealed(key, raw["nonce"], raw["ciphertext"], labels.SENDER_MESSAGE_AD, raw["header"])
+        except CannotDecrypt:
+            continue  # sent before the theft: its key came from a chain key that no longer exists
+        read[message["index"]] = text.decode()
     return read
     # END SOLUTION
 
 
-def healed_chain_key(chain_key: bytes, mine: X25519PrivateKey, their_public: bytes) -> bytes:
-    """Return the chain key after one Diffie-Hellman step: mix the X25519 secret of `mine` and `their_public` in."""
+def answer_as(
+    stolen_identity: signing.Identity, victim: str, peer: str, peer_public: bytes, offer: dict[str, str]
+) -> tuple[Responder, dict[str, str]]:
+    """Answer `peer`'s offer as `victim`, signing with the victim's stolen identity key: return (responder, answer).
+
+    This is the active thief of a key update: `peer` started a fresh exchange with the victim to heal, and the
+    thief, on the network path, answers it first.
+    """
     # BEGIN SOLUTION
-    fresh = mine.exchange(X25519PublicKey.from_public_bytes(their_public))
-    return ratchet.heal(chain_key, fresh)
+    responder = Responder(stolen_identity, victim, peer, peer_public)
+    return responder, responder.on_offer(offer)
     # END SOLUTION
