@@ -262,7 +262,7 @@ def test_new_salt_is_random_and_16_bytes() -> None:
 
 def test_hkdf_info_separates_purposes() -> None:
     secret = bytes(32)
-    assert kdf.hkdf_sha256(secret, labels.ROOM_KEY) != kdf.hkdf_sha256(secret, labels.EXCHANGE_KEY)
+    assert kdf.hkdf_sha256(secret, labels.ROOM_KEY) != kdf.hkdf_sha256(secret, labels.HYBRID_KDF)
 
 
 def test_argon2id_gives_32_bytes_that_depend_on_salt() -> None:

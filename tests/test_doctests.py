@@ -17,7 +17,6 @@ MUST_HAVE_EXAMPLES = [
     "chatkit.framing",
     "chatkit.protocol",
     "chatkit.crypto.classic",
-    "chatkit.crypto.exchange",
     "chatkit.crypto.kdf",
     "chatkit.crypto.labels",
     "chatkit.crypto.lengths",

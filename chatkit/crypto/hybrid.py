@@ -28,6 +28,7 @@ nothing in a new exchange; and each side checks the other's confirmation (an HMA
 import hmac
 import os
 from collections.abc import Callable
+from typing import TypeAlias
 
 from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -48,7 +49,8 @@ from chatkit.crypto.hybrid_keys import (
 from chatkit.crypto.hybrid_messages import SESSION_BYTES, Answer, Offer, session_id, signed_proof
 
 # Seams the lab records through (notebook 13's "quantum oracle"): every ephemeral key is made by these.
-new_x25519_key: Callable[[], X25519PrivateKey] = X25519PrivateKey.generate
+EphemeralKey: TypeAlias = X25519PrivateKey  # one exchange's X25519 key (its private half), by the kit's name
+new_x25519_key: Callable[[], EphemeralKey] = X25519PrivateKey.generate
 new_mlkem_key: Callable[[], MLKEM768PrivateKey] = MLKEM768PrivateKey.generate
 
 

@@ -28,8 +28,8 @@ key its own:
 
 HKDF is fast on purpose: its input is already a strong secret (from a key exchange), not a guessable password.
 
->>> hkdf_sha256(b"a strong shared secret", labels.EXCHANGE_KEY + b"alice|bob").hex()
-'2e28b13b4fbb7943a8f3691c0a78ce9636e55208955feaba7e4a314ab6c0e146'
+>>> hkdf_sha256(b"a strong shared secret", labels.HYBRID_KDF + b"alice|bob").hex()
+'05841830ce04e60d7d104c44374e85d776353a79f80612a133dfa2fdf94c3ddf'
 """
 
 import os

@@ -23,14 +23,14 @@ LookupError: the oracle never saw this X25519 public key (it only knows keys mad
 """
 
 from chatkit.crypto import hybrid
-from chatkit.crypto.exchange import ExchangeKey  # X25519PrivateKey by the kit's name: the lab imports no cryptography
+from chatkit.crypto.hybrid import EphemeralKey  # X25519PrivateKey by the kit's name: the lab imports no cryptography
 
 
 class QuantumOracle:
     """Give the private half of any X25519 key made while installed (a `with` block), as Shor's algorithm would."""
 
     def __init__(self) -> None:
-        self._private: dict[bytes, ExchangeKey] = {}
+        self._private: dict[bytes, EphemeralKey] = {}
         self._installed = False
         self._make = hybrid.new_x25519_key
 
@@ -44,13 +44,13 @@ class QuantumOracle:
     def __exit__(self, *exc_info: object) -> None:
         hybrid.new_x25519_key, self._installed = self._make, False
 
-    def _recording(self) -> ExchangeKey:
+    def _recording(self) -> EphemeralKey:
         """Make an X25519 key the usual way, and remember it."""
         key = self._make()
         self._private[key.public_key().public_bytes_raw()] = key
         return key
 
-    def private_key(self, public: bytes) -> ExchangeKey:
+    def private_key(self, public: bytes) -> EphemeralKey:
         """Return the private key behind an X25519 public key (raise LookupError if it was never seen)."""
         try:
             return self._private[public]
