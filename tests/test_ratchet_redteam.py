@@ -17,7 +17,7 @@ from chatkit.crypto.chains import WINDOW, SendingChain
 from chatkit.crypto.hybrid import Initiator
 from chatkit.lab import Stage
 from chatkit.lab.hostile import malicious
-from chatkit.lab.relay import Captured
+from chatkit.lab.relay import TO_CLIENT, Captured
 from chatkit.protocol import Frame, b64
 from chatkit.server.member import Member
 from tests.conftest import eventually
@@ -206,3 +206,41 @@ def test_a_member_who_reuses_another_members_session_id_reads_nothing_of_theirs(
         raise AssertionError("an envelope of alice's session opened as mallory's")
     later = alice.send("lab", "bob", keys["bob"], {"kind": "note", "text": "still for bob"})[0]
     assert bob.open("lab", "alice", later["body"]) == {"kind": "note", "text": "still for bob"}
+
+
+def test_a_network_that_replays_every_message_envelope_and_change_changes_nothing(stages: list[Stage]) -> None:
+    stage = Stage("ratchet")
+    stages.append(stage)
+    relay = stage.relay()
+    alice, bob = stage.client("alice"), stage.client("bob")
+    carol = stage.client("carol", via=relay)
+    alice.send("one")
+    bob.send("two")
+    carol.wait_for_message("two")
+    alice.update()
+    carol.wait_for_group({"alice", "bob", "carol"}, epoch=3)
+    alice.send("after the update")
+    carol.wait_for_message("after the update")
+    group = carol.group
+    replayable = ('"type": "message"', '"kind": "envelope"', '"type": "change"', '"kind": "welcome"')
+    old = [c for c in relay.lines(TO_CLIENT) if any(kind in c.line.decode() for kind in replayable)]
+    assert len(old) >= 8
+    for captured in old[:200]:
+        relay.inject(captured.connection, TO_CLIENT, captured.line)
+    bob.send("fresh, after the replays")
+    assert carol.wait_for_message("fresh, after the replays")
+    assert carol.group == group
+    for text in ("one", "two", "after the update"):
+        assert texts(carol).count(text) == 1
+
+
+def test_two_members_who_remove_each_other_at_once_leave_one_group(stages: list[Stage]) -> None:
+    stage, alice, bob, carol = three(stages)
+    alice.remove("bob")
+    bob.remove("alice")
+    assert eventually(lambda: carol.group is not None and len(carol.group.names) == 2, 5)
+    survivor = alice if carol.group and carol.group.is_member("alice") else bob
+    survivor.wait_for_group({survivor.name, "carol"})
+    assert survivor.group == carol.group
+    survivor.send("the one group left")
+    assert carol.wait_for_message("the one group left")
