@@ -12,9 +12,11 @@ from chatkit import protocol
 from chatkit.client import ChatClient
 from chatkit.client.pairwise import Pairwise
 from chatkit.client.ratchet_codec import RatchetCodec
+from chatkit.client.sender_keys import header_bytes
 from chatkit.crypto import signing
 from chatkit.crypto.chains import WINDOW, SendingChain
 from chatkit.crypto.hybrid import Initiator
+from chatkit.crypto.labels import SENDER_MESSAGE_SIGNATURE
 from chatkit.lab import Stage
 from chatkit.lab.hostile import malicious
 from chatkit.lab.relay import TO_CLIENT, Captured
@@ -244,3 +246,22 @@ def test_two_members_who_remove_each_other_at_once_leave_one_group(stages: list[
     assert survivor.group == carol.group
     survivor.send("the one group left")
     assert carol.wait_for_message("the one group left")
+
+
+def test_a_server_that_re_signs_a_message_and_attaches_its_own_key_is_not_believed(stages: list[Stage]) -> None:
+    stage, alice, bob, carol = three(stages)
+    server_key = signing.new_identity()
+
+    def re_sign(frame: Frame, member: Member) -> Frame:
+        if frame["type"] != "message" or frame.get("sender") != "alice" or member.name != "carol":
+            return frame
+        signed = header_bytes(frame, "alice") + protocol.unb64(frame, "nonce") + protocol.unb64(frame, "ciphertext")
+        signature = signing.sign(server_key, SENDER_MESSAGE_SIGNATURE, signed)
+        return {**frame, "signature": b64(signature), "pubkey": b64(signing.public_bytes(server_key))}
+
+    with malicious(stage, re_sign):
+        alice.send("re-signed by the server")
+        assert "forged or tampered" in carol.wait_for_problem("cannot_decrypt").text
+    alice.send("signed by alice")
+    assert carol.wait_for_message("signed by alice")
+    assert "re-signed by the server" not in texts(carol)
