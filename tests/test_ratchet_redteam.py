@@ -268,3 +268,13 @@ def test_a_server_that_re_signs_a_message_and_attaches_its_own_key_is_not_believ
     alice.send("signed by alice")
     assert carol.wait_for_message("signed by alice")
     assert "re-signed by the server" not in texts(carol)
+
+
+def test_a_look_alike_newcomer_is_flagged_to_every_member_who_adds_it_to_its_group(stages: list[Stage]) -> None:
+    stage = Stage("ratchet")
+    stages.append(stage)
+    alice, bob = stage.client("alice"), stage.client("bob")
+    stage.client("aIice")  # a capital I: the same on many screens
+    for member in (alice, bob):
+        assert "looks like 'alice'" in member.wait_for_problem("look_alike").text
+    assert bob.group and set(bob.group.names) == {"alice", "bob", "aIice"}
