@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatkit.crypto import group_state, signing
+from chatkit.crypto.errors import BadChange
 from chatkit.crypto.fields import number_field, raw_field
 from chatkit.crypto.group_state import GroupState
 from chatkit.protocol import Frame, ProtocolError, b64
 
 MAX_EARLY = 100  # changes and lines kept while a newcomer waits for its welcome
+MAX_RETRIES = 3  # a change refused as stale more often than this: the server's head is not our group's
 Intent = tuple[str, str, bytes]  # (kind, subject's name, subject's key): a change to make when it is our turn
 
 
@@ -54,6 +56,8 @@ class Group:
     outstanding: tuple[Intent, dict[str, Any]] | None = None  # a change sent, not yet relayed back
     early: list[Frame] = field(default_factory=list)  # changes a newcomer got before its welcome
     announced: tuple[int, str] | None = None  # the head (epoch, hash) the server named when we joined
+    retries: int = 0  # how often in a row the server refused our change as stale
+    removed: set[tuple[str, bytes]] = field(default_factory=set)  # (name, key) removed and not added since
 
     def propose(self, kind: str, name: str, pubkey: bytes) -> None:
         """Queue a change to make (a create, add, remove or update)."""
@@ -83,20 +87,48 @@ class Group:
         """Return True if a relayed change is the one this member sent (it may now send the next)."""
         if self.outstanding is None or self.outstanding[1].get("signature") != change.get("signature"):
             return False
-        self.outstanding = None
+        self.outstanding, self.retries = None, 0
         return True
 
-    def refused(self) -> None:
-        """The server refused our change as stale: queue it again, to be made on the state that won."""
-        if self.outstanding is not None:
-            self.pending.insert(0, self.outstanding[0])
-            self.outstanding = None
+    def resend(self) -> Frame | None:
+        """Return our change again if it is still outstanding (its line may have been lost), else None."""
+        if self.outstanding is None:
+            return None
+        (intent, change), self.outstanding = self.outstanding, None
+        try:
+            new = group_state.apply(self.state, change, self.room)
+        except BadChange:  # the group moved on without it: make it again on the state that won
+            self.pending.insert(0, intent)
+            return None
+        self.outstanding = intent, change
+        return {"type": "change", "room": self.room, "change": change, "head": b64(new.hash)}
+
+    def refused(self) -> Intent | None:
+        """The server refused our change as stale: queue it again, or return it if we give up on it."""
+        if self.outstanding is None:
+            return None
+        intent, self.outstanding = self.outstanding[0], None
+        self.retries += 1
+        if self.retries > MAX_RETRIES:  # made again on our state each time: the server's head is not it
+            self.retries = 0
+            return intent
+        self.pending.insert(0, intent)
+        return None
 
     def apply(self, change: dict[str, Any]) -> GroupState:
         """Apply a relayed change (BadChange if it is not signed by a member or not made on our state)."""
         new = group_state.apply(self.state, change, self.room)
+        self._track_removals(change, self.state, new)
         self.previous, self.state = self.state, new
         return new
+
+    def _track_removals(self, change: dict[str, Any], before: GroupState | None, after: GroupState) -> None:
+        """Remember who others removed (and nobody added since): a knock alone never brings them back (S15)."""
+        name = change["name"]
+        if change["kind"] == "remove" and change["by"] != name and before is not None:
+            self.removed.add((name, before.key_of(name) or b""))
+        elif change["kind"] == "add":
+            self.removed.discard((name, after.key_of(name) or b""))
 
     def wait(self, frame: Frame) -> None:
         """Keep a line that came before our welcome (bounded)."""

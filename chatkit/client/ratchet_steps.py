@@ -14,7 +14,7 @@ from typing import Any
 from chatkit.client.events import Event, GroupChanged, Problem
 from chatkit.client.identities import Identities
 from chatkit.client.pairwise import Pairwise, direct
-from chatkit.client.ratchet_group import Group, welcome_body
+from chatkit.client.ratchet_group import MAX_RETRIES, Group, welcome_body
 from chatkit.client.reaction import Reaction
 from chatkit.client.sender_keys import SenderKeys
 from chatkit.crypto import signing
@@ -31,6 +31,8 @@ class Steps:
     keys: SenderKeys
     pairwise: Pairwise | None
     identities: Identities
+    pq: bool
+    signed: bool
 
     @property
     def public(self) -> bytes:
@@ -74,17 +76,31 @@ class Steps:
         return self._after(change, before, after, mine) + self._next()
 
     def on_refused(self, code: str) -> Reaction:
-        """The server refused our change as stale: make it again on the state that won, if it still makes sense."""
+        """The server refused our change as stale: make it again on the state that won (a few times at most)."""
         if code != "stale_change":
             return Reaction()
-        self.group.refused()
-        return self._next()
+        given_up = self.group.refused()
+        if given_up is None:
+            return self._next()
+        kind, subject, _ = given_up
+        text = f"our {kind} of {subject} was refused as stale {MAX_RETRIES + 1} times: gave up"
+        return Reaction((Problem("stale_change", f"{text} (the server's head is not our group's)"),)) + self._next()
 
     def on_knock(self, frame: Frame, name: str) -> Reaction:
-        """Add a newcomer if we are the first member of the signed list who is present (a returning one anew)."""
-        state, newcomer = self.group.state, frame["name"]
+        """Add a newcomer if we are the first member of the signed list who is present (a returning one anew).
+
+        A member others removed is not added back on a knock, and our last change is sent again if still outstanding.
+        """
+        state = self.group.state
         if state is None or not state.is_member(name):
             return Reaction()
+        lost = self.group.resend()  # our change's line may have been lost (if not, the server refuses it as stale)
+        again = Reaction() if lost is None else Reaction(sends=(lost,))
+        return again + self._admit(frame, name, state) + self._next()
+
+    def _admit(self, frame: Frame, name: str, state: GroupState) -> Reaction:
+        """Queue the changes that let a knocking newcomer in, or say why it is not let in."""
+        newcomer = frame["name"]
         present = [member for member in state.names if member in frame["present"] and member != newcomer]
         if not present or present[0] != name:
             return Reaction()
@@ -93,11 +109,13 @@ class Steps:
             self.identities.offered[newcomer] = key
             text = f"{newcomer} knocks with another identity key than the one pinned for them: not added"
             return Reaction((Problem("key_changed", f"{text} (compare safety numbers; /accept {newcomer})"),))
+        if (newcomer, key) in self.group.removed:  # a removal stands until a member adds them on purpose
+            return Reaction((Problem("removed", f"{newcomer} was removed from the group and knocks again: not added"),))
         old_key = state.key_of(newcomer)
         if old_key is not None:  # they came back with new memory: out, then in again, with fresh keys
             self.group.propose("remove", newcomer, old_key)
         self.group.propose("add", newcomer, key)
-        return self._next()
+        return Reaction()
 
     # --- the steps ---
 
@@ -121,7 +139,7 @@ class Steps:
             for peer in after.names if subject == me else [subject]:
                 self._sessions().forget(peer)
         if kind != "add" or subject == me:
-            sends = self._renew()
+            sends = self._rejoined() if kind == "add" else self._renew()
         return Reaction(events, tuple(sends))
 
     def _left(self, change: dict[str, Any]) -> tuple[Problem, ...]:
@@ -131,6 +149,12 @@ class Steps:
         self.keys = SenderKeys()
         self.pairwise = None
         return (Problem("not_in_group", f"{change['by']} removed you from the group: you read nothing from now on"),)
+
+    def _rejoined(self) -> list[Frame]:
+        """Make fresh sessions if a removal made us forget ours (we were added again), then a new sender key."""
+        if self.pairwise is None:
+            self.pairwise = Pairwise(self.identities.own(self.name), self.name, self.pq, self.signed)
+        return self._renew()
 
     def _renew(self) -> list[Frame]:
         """Make a new sender key (a new generation) and hand it to every other member."""

@@ -174,7 +174,7 @@ class ClientSession:
         code = frame["code"] if frame["code"] in protocol.REFUSALS else "malformed"
         problem = Problem(code, frame["text"], line)
         if code == "stale_change" and isinstance(self.codec, RatchetCodec):  # made again on the state that won
-            return self._outcome(self.codec.on_refused(code), ())
+            return self.ratchet_outcome(self.codec.on_refused(code), line)
         if not self.waiting:  # a refusal of something we do not wait for (a message, say): report it
             return Outcome((problem,))
         self.waiting = False  # the server answers in order: this is its answer to our hello or join
