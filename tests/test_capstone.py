@@ -26,7 +26,7 @@ from chatkit.lab.scoreboard import grade_class
 from chatkit.lab.teams import DrawError, assign, class_map, draw_teams, handout, target_ticket
 from chatkit.lab.variants import VARIANTS, CapstoneStage, ticket_for, variant_of
 
-RANDOM_FIELDS = {"nonce", "ciphertext", "signature", "pubkey", "check", "salt"}
+RANDOM_FIELDS = {"nonce", "ciphertext", "signature", "pubkey", "check", "salt", "root", "path"}  # key-log hashes too
 TIME_FIELDS = {"time"}
 FAST = 1_000
 
@@ -77,7 +77,9 @@ def conversation(stage: Stage) -> dict[str, list[str]]:
 
 def wire(relay: Relay) -> list[str]:
     # The relay records a line before it forwards it: everything a client saw is already recorded.
-    by_connection = sorted(relay.lines(), key=lambda captured: captured.connection)  # stable: keeps arrival order
+    # Per connection and direction, in arrival order (stable sort): how the two directions interleave is timing,
+    # not behaviour (a key-log question may leave before or after the answer to the hello arrives).
+    by_connection = sorted(relay.lines(), key=lambda captured: (captured.connection, captured.direction))
     return [f"{c.connection} {c.direction} {normalised_line(c.line)}" for c in by_connection]
 
 
