@@ -3,10 +3,11 @@ create) are bit for bit the same: every old signed change and message is valid i
 
 import pytest
 
+from chatkit.client.pairwise import Pairwise
 from chatkit.client.sender_keys import SenderKeys
 from chatkit.crypto import group_state, signing
 from chatkit.crypto.errors import BadChange, CannotDecrypt
-from chatkit.protocol import b64
+from chatkit.protocol import Refused, b64
 
 
 def test_an_old_add_does_not_apply_to_a_group_made_again() -> None:
@@ -32,3 +33,16 @@ def test_an_old_message_does_not_burn_a_key_of_the_new_chain() -> None:
     with pytest.raises(CannotDecrypt):  # another chain's key: it does not open, and burns nothing
         bob.open({**yesterday, "sender": "alice"}, signing.public_bytes(alice))
     assert bob.open({**today, "sender": "alice"}, signing.public_bytes(alice)) == "today"  # it was Refused('replay')
+
+
+def test_an_envelope_that_does_not_open_burns_no_key_of_the_session() -> None:
+    alice, bob = Pairwise(signing.new_identity(), "alice"), Pairwise(signing.new_identity(), "bob")
+    alice_key, bob_key = signing.public_bytes(alice.identity), signing.public_bytes(bob.identity)
+    [offer] = alice.send("lab", "bob", bob_key, {"kind": "sender_key"})
+    [answer] = bob.on_offer("lab", "alice", alice_key, offer["body"])
+    finish, envelope = alice.on_answer("lab", "bob", answer["body"])
+    bob.on_finish("alice", finish["body"])
+    forged = {**envelope["body"], "ciphertext": b64(bytes(48))}  # the same session and index, not sealed by alice
+    with pytest.raises(Refused):
+        bob.open("lab", "alice", forged)
+    assert bob.open("lab", "alice", envelope["body"]) == {"kind": "sender_key"}
