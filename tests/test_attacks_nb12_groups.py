@@ -21,7 +21,7 @@ from chatkit.lab.leaver import read_with_passphrase
 from chatkit.lab.memory_parts import Seat
 from chatkit.lab.stored import stored_lines
 from chatkit.lab.thief import Thief
-from chatkit.protocol import Refused
+from chatkit.protocol import Refused, b64
 from chatkit.server.member import Member
 from chatkit.server.ratchet import RatchetRules
 
@@ -153,9 +153,10 @@ def test_an_honest_server_refuses_the_stale_change_the_forking_one_takes() -> No
     stale = {**later, "epoch": 5}  # not the next epoch of the room's head
     member = cast(Member, Seat("alice", "general"))  # the rules read only name, room and pubkey
     honest, forking = RatchetRules(), ForkingRules()
+    heads = [b64(hashed.hash) for hashed in (state, group_state.apply(state, later, "general"))]
     for rules in (honest, forking):
-        rules.order(member, {"type": "change", "room": "general", "change": created, "head": "h0"})
+        rules.order(member, {"type": "change", "room": "general", "change": created, "head": heads[0]})
     with pytest.raises(Refused, match="another group state"):
-        honest.order(member, {"type": "change", "room": "general", "change": stale, "head": "h1"})
+        honest.order(member, {"type": "change", "room": "general", "change": stale, "head": heads[1]})
     forking.forking = True
-    assert forking.order(member, {"type": "change", "room": "general", "change": stale, "head": "h1"})["id"] == 2
+    assert forking.order(member, {"type": "change", "room": "general", "change": stale, "head": heads[1]})["id"] == 2

@@ -165,11 +165,18 @@ def test_only_a_create_starts_a_group(group: Group) -> None:
         apply(None, group.change("alice", "add", "carol"), ROOM)
 
 
-@pytest.mark.parametrize("field, value", [("epoch", 1), ("parent", b64(bytes([1]) * 32)), ("by", "bob")])
-def test_a_create_must_be_epoch_0_with_no_parent_by_its_only_member(field: str, value: object) -> None:
+@pytest.mark.parametrize("field, value", [("epoch", 1), ("by", "bob")])
+def test_a_create_must_be_epoch_0_by_its_only_member(field: str, value: object) -> None:
     _, created = create(signing.new_identity(), "alice", ROOM)
     with pytest.raises(BadChange, match="a 'create' starts epoch 0"):
         apply(None, created | {field: value}, ROOM)
+
+
+def test_a_creates_parent_is_its_random_group_id_and_signed() -> None:
+    first, created = create(signing.new_identity(), "alice", ROOM)
+    assert first.parent != bytes(32) and apply(None, created, ROOM) == first
+    with pytest.raises(BadChange, match="signature"):
+        apply(None, created | {"parent": b64(bytes([1]) * 32)}, ROOM)
 
 
 def test_a_state_of_another_room_is_refused(group: Group) -> None:

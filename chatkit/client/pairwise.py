@@ -120,11 +120,12 @@ class Pairwise:
             raw_field(body, "nonce", "envelope", ProtocolError),
             raw_field(body, "ciphertext", "envelope", ProtocolError),
         )
-        try:
-            key = chain.key_for(number_field(body, "n", "envelope", ProtocolError))
+        try:  # the key is used up only once the envelope opened: a forged one burns nothing
+            number = number_field(body, "n", "envelope", ProtocolError)
             plain = sealed.open_sealed(
-                key, nonce, ciphertext, ENVELOPE_AD, envelope_header(peer, self.name, room, session)
+                chain.peek(number), nonce, ciphertext, ENVELOPE_AD, envelope_header(peer, self.name, room, session)
             )
+            chain.key_for(number)
             item = json.loads(plain)
         except (CannotDecrypt, ValueError):
             raise Refused("cannot_decrypt", f"an envelope from {peer} did not open (tampered, or replayed)") from None

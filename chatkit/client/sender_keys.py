@@ -86,19 +86,25 @@ class SenderKeys:
         return {**say, "nonce": b64(nonce), "ciphertext": b64(ciphertext), "signature": b64(signature)}
 
     def open(self, message: Frame, signer: bytes) -> str:
-        """Check the signature with the signer's group key, take the message key once, decrypt.
+        """Check the signature with the signer's group key, decrypt with a peeked key, then use that key up.
 
-        Raises BadSignature or CannotDecrypt for a forgery, Refused('replay') for a key already used.
+        Raises BadSignature or CannotDecrypt for a forgery, Refused('replay') for a key already used, and
+        Refused('cannot_decrypt') for an index too far ahead of the sender's chain. A message that does not decrypt
+        uses up no key, so an old one (from another chain) cannot burn the place of a genuine one.
         """
-        sender = message["sender"]
+        sender, index = message["sender"], message["index"]
         signed = header_bytes(message, sender)
         nonce, ciphertext = unb64(message, "nonce"), unb64(message, "ciphertext")
         signing.verify(signer, unb64(message, "signature"), SENDER_MESSAGE_SIGNATURE, signed + nonce + ciphertext)
+        chain = self.receiving[(sender, message["generation"])]
         try:
-            message_key = self.receiving[(sender, message["generation"])].key_for(message["index"])
-        except CannotDecrypt as used:  # its key was handed out once already, or is out of the window
-            raise Refused("replay", f"replay rejected: {used} (from {sender})") from None
+            message_key = chain.peek(index)
+        except CannotDecrypt as unusable:
+            if chain.too_far_ahead(index):
+                raise Refused("cannot_decrypt", f"too far ahead, not opened: {unusable} (from {sender})") from None
+            raise Refused("replay", f"replay rejected: {unusable} (from {sender})") from None
         padded = sealed.open_sealed(message_key, nonce, ciphertext, SENDER_MESSAGE_AD, signed)
+        chain.key_for(index)  # it opened: only now is its key used up
         return lengths.unpad_bucket(padded).decode("utf-8", errors="replace")
 
     def snapshot(self) -> dict[str, Any]:

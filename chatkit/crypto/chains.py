@@ -3,13 +3,16 @@
 Each message key comes from one step of the hash ratchet (ratchet.py). The sender hands out each key once and
 forgets the chain key it came from, so a thief who copies the chain today cannot work out yesterday's keys
 (forward secrecy). The receiver may see messages out of order, so it keeps the keys it skipped, at most WINDOW of
-them, and hands each out once: a replayed message finds no key.
+them, and hands each out once: a replayed message finds no key. The receiver first peeks at a key and uses it up
+only once its message opened, so a message that does not open (forged, or from another chain) burns nothing.
 
 >>> alice = SendingChain(bytes(32))                  # fixed, so the example always prints the same
 >>> bob = ReceivingChain(*alice.position)            # what alice hands a newcomer: the key for her next index
 >>> sent = [alice.next() for _ in range(3)]
 >>> [index for index, _ in sent]
 [0, 1, 2]
+>>> bob.peek(2) == sent[2][1], sorted(bob.snapshot()["skipped"])   # a peek uses up nothing
+(True, [])
 >>> bob.key_for(2) == sent[2][1], bob.key_for(0) == sent[0][1]       # out of order: 0 and 1 were kept for later
 (True, True)
 >>> bob.key_for(0)
@@ -79,19 +82,39 @@ class ReceivingChain:
         self._chain_key, self._index = _checked(chain_key, index)
         self._skipped: dict[int, bytes] = {}  # index -> message key, for messages not yet arrived
 
+    def peek(self, index: int) -> bytes:
+        """Return the message key for index without using it up: a message that fails to open must not burn it."""
+        self._check_reach(index)
+        if index in self._skipped:
+            return self._skipped[index]
+        chain_key, message_key = self._chain_key, b""
+        for _ in range(index - self._index + 1):
+            chain_key, message_key = ratchet_step(chain_key)
+        return message_key
+
     def key_for(self, index: int) -> bytes:
-        """Return the message key for index, once; raise CannotDecrypt for a replay or an index out of reach."""
-        if isinstance(index, bool) or not isinstance(index, int):
-            raise CannotDecrypt(f"a message index is a whole number, got {index!r}")
+        """Return the message key for index and use it up; raise CannotDecrypt for a replay or an index out of reach."""
+        self._check_reach(index)
         if index in self._skipped:
             return self._skipped.pop(index)
-        if index < self._index:
-            raise CannotDecrypt(f"message {index} was already opened or is older than the window: refused as a replay")
-        if index - self._index > WINDOW:
-            raise CannotDecrypt(f"message {index} is more than {WINDOW} ahead of message {self._index}: refused")
         while self._index < index:
             self._keep(*self._step())
         return self._step()[1]
+
+    def _check_reach(self, index: int) -> None:
+        """Raise CannotDecrypt unless index is a key still held or within the window ahead of the chain."""
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise CannotDecrypt(f"a message index is a whole number, got {index!r}")
+        if index in self._skipped:
+            return
+        if index < self._index:
+            raise CannotDecrypt(f"message {index} was already opened or is older than the window: refused as a replay")
+        if self.too_far_ahead(index):
+            raise CannotDecrypt(f"message {index} is more than {WINDOW} ahead of message {self._index}: refused")
+
+    def too_far_ahead(self, index: int) -> bool:
+        """Return whether index is beyond the window ahead of this chain (so not a replay: it was never reachable)."""
+        return index - self._index > WINDOW
 
     def _keep(self, index: int, message_key: bytes) -> None:
         """Keep a skipped key for later, dropping the oldest one beyond WINDOW."""

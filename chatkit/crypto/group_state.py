@@ -3,12 +3,15 @@
 The server orders the changes but cannot make one: every change is signed by a current member's identity key and
 names the hash of the state it changes (its parent), so each member checks it against the group it knows. Two
 members shown different groups by the server hold states with different hashes; each message carries that hash,
-so they notice (a fork).
+so they notice (a fork). A 'create' names 32 random bytes as its parent (the group's id): a group made again in
+the same room has other hashes, so no change or message of the old group fits the new one.
 
 >>> from chatkit.crypto import signing
 >>> alice, bob = signing.new_identity(), signing.new_identity()
 >>> group, created = create(alice, "alice", "lab")
 >>> apply(None, created, "lab") == group                  # anyone can check the creation
+True
+>>> create(alice, "alice", "lab")[0].hash != group.hash  # the room emptied and alice makes it again: another group
 True
 >>> added = make_change(alice, "alice", group, "add", "bob", signing.public_bytes(bob))
 >>> later = apply(group, added, "lab")
@@ -24,6 +27,7 @@ chatkit.crypto.errors.BadChange: group change refused: this change was made on a
 """
 
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +37,7 @@ from chatkit.crypto.errors import BadChange, BadSignature
 from chatkit.crypto.fields import b64, message_fields, number_field, raw_field, text_field
 
 KINDS = ("create", "add", "remove", "update")
-NO_PARENT = bytes(32)  # the parent of epoch 0
+HASH_BYTES = 32  # a state's hash, which the next state names as its parent
 
 
 def _framed(text_or_bytes: str | bytes | int) -> bytes:
@@ -87,8 +91,9 @@ def sign_change(identity: signing.Identity, room: str, fields: dict[str, Any]) -
 def create(identity: signing.Identity, name: str, room: str) -> tuple[GroupState, dict[str, Any]]:
     """Start a group with me as its only member; return its first state and the signed 'create' change."""
     public = signing.public_bytes(identity)
-    fields = {"kind": "create", "name": name, "pubkey": public, "epoch": 0, "parent": NO_PARENT, "by": name}
-    return GroupState(room, 0, ((name, public),), NO_PARENT), sign_change(identity, room, fields)
+    group_id = os.urandom(HASH_BYTES)  # epoch 0's parent: a group made again has other hashes, so old changes fail
+    fields = {"kind": "create", "name": name, "pubkey": public, "epoch": 0, "parent": group_id, "by": name}
+    return GroupState(room, 0, ((name, public),), group_id), sign_change(identity, room, fields)
 
 
 def make_change(
@@ -108,7 +113,7 @@ def _read(change: object) -> dict[str, Any]:
     read: dict[str, Any] = {"kind": kind, "name": text_field(fields, "name", "change", BadChange)}
     read["pubkey"] = raw_field(fields, "pubkey", "change", BadChange, signing.PUBLIC_KEY_BYTES)
     read["epoch"] = number_field(fields, "epoch", "change", BadChange)
-    read["parent"] = raw_field(fields, "parent", "change", BadChange, len(NO_PARENT))
+    read["parent"] = raw_field(fields, "parent", "change", BadChange, HASH_BYTES)
     read["by"] = text_field(fields, "by", "change", BadChange)
     read["signature"] = raw_field(fields, "signature", "change", BadChange, signing.SIGNATURE_BYTES)
     return read
@@ -123,11 +128,11 @@ def _check_signature(room: str, fields: Mapping[str, Any], signer_key: bytes) ->
 
 
 def _create(change: Mapping[str, Any], room: str) -> GroupState:
-    """Check a 'create' change (epoch 0, no parent, signed by its only member) and return the first state."""
-    if change["epoch"] != 0 or change["parent"] != NO_PARENT or change["by"] != change["name"]:
-        raise BadChange("a 'create' starts epoch 0 with no parent, made by its only member")
+    """Check a 'create' change (epoch 0, its group's random id as parent, signed by its only member)."""
+    if change["epoch"] != 0 or change["by"] != change["name"]:
+        raise BadChange("a 'create' starts epoch 0, made by its only member")
     _check_signature(room, change, change["pubkey"])
-    return GroupState(room, 0, ((change["name"], change["pubkey"]),), NO_PARENT)
+    return GroupState(room, 0, ((change["name"], change["pubkey"]),), change["parent"])
 
 
 def _check_place(state: GroupState, change: Mapping[str, Any]) -> None:

@@ -3,11 +3,15 @@
 The members keep the group themselves: a signed list of who is in it, changed only by signed changes
 (docs/ratchet-mode.md). The server only puts those changes in one order per room: it accepts a change if it was
 made on the room's head (the latest state it relayed), else it refuses it as `stale_change`, so two members who
-change the group at once cannot split it. It checks no signature and derives nothing: a change it accepted is
-checked again by every member, and a server that lies about the order is caught by the members (a fork). The
-head lives in memory only and is forgotten when the room empties: the group lives in its members' memory.
+change the group at once cannot split it. It refuses a change made in another name than its sender's, or whose
+parent or head is not a 32-byte hash (such a head no member reaches, and the group would freeze). It checks no
+signature and derives nothing: a change it accepted is checked again by every member, and a server that lies about
+the order is caught by the members (a fork). The head lives in memory only and is forgotten when the room empties:
+the group lives in its members' memory.
 """
 
+import base64
+import binascii
 import json
 import threading
 from dataclasses import dataclass
@@ -17,7 +21,7 @@ from chatkit.server.member import Member
 from chatkit.storage import ChatLog, RoomRecord
 
 RATCHET_FIELDS = ("room", "epoch", "group", "generation", "index", "nonce", "signature")
-NO_PARENT = "A" * 43 + "="  # base64 of the 32 zero bytes a 'create' names as its parent
+HASH_BYTES = 32  # a group state's hash (SHA-256), which a change names as its parent and its head
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,9 @@ class RatchetRules:
         if frame["room"] != room:
             raise Refused("wrong_room", f"change is for room {frame['room']!r} but you are in {room!r}")
         epoch, parent = change.get("epoch"), change.get("parent")
-        if not isinstance(epoch, int) or not isinstance(parent, str):
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or not isinstance(parent, str):
             raise ProtocolError("a change needs a whole-number 'epoch' and a base64 'parent'")
+        _check_shape(member, change, frame["head"])
         with self._lock:
             self._check_place(room, epoch, parent)
             self._heads[room] = Head(epoch, frame["head"])
@@ -92,10 +97,10 @@ class RatchetRules:
         return {"type": "change", "room": room, "id": number, "sender": member.name, "change": change}
 
     def _check_place(self, room: str, epoch: int, parent: str) -> None:
-        """Raise stale_change unless a change's parent is the head (or, for a new group, no parent at all)."""
+        """Raise stale_change unless a change's parent is the head (for a new group: any epoch-0 'create')."""
         head = self._heads.get(room)
-        expected = Head(-1, NO_PARENT) if head is None else head
-        if parent != expected.hash or epoch != expected.epoch + 1:
+        on_head = epoch == 0 if head is None else (parent == head.hash and epoch == head.epoch + 1)
+        if not on_head:
             now = "no group yet" if head is None else f"epoch {head.epoch}"
             raise Refused("stale_change", f"the change was made on another group state than the room's ({now})")
 
@@ -103,6 +108,26 @@ class RatchetRules:
         """Forget the head of a room nobody is in any more (its group lived in its members' memory)."""
         with self._lock:
             self._heads.pop(room, None)
+
+
+def _is_hash(text: object) -> bool:
+    """Return whether text is the base64 of a 32-byte state hash."""
+    try:
+        return isinstance(text, str) and len(base64.b64decode(text, validate=True)) == HASH_BYTES
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _check_shape(member: Member, change: Frame, head: object) -> None:
+    """Refuse a change its sender did not sign as themselves, or whose parent or head is not a state hash.
+
+    The server cannot check the signature (it holds no crypto), but a change made in another name than its
+    sender's, or naming no real state, would move the head to a state no member can reach: the group would freeze.
+    """
+    if change.get("by") != member.name:
+        raise ProtocolError(f"a change is made by its sender: 'by' should be {member.name!r}, got {change.get('by')!r}")
+    if not _is_hash(change["parent"]) or not _is_hash(head):
+        raise ProtocolError(f"a change's 'parent' and 'head' are the base64 of {HASH_BYTES} bytes (a state hash)")
 
 
 def direct_line(member: Member, frame: Frame) -> Frame:
