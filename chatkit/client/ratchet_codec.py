@@ -88,6 +88,9 @@ class RatchetCodec(DirectLines):
         signer = state.key_of(message["sender"])
         if signer is None:
             raise Refused("not_in_group", f"{message['sender']} is not in the group at epoch {state.epoch}: refused")
+        pin = self.identities.pinned(message["sender"], name)
+        if pin is not None and pin.public != signer:  # as the sealed mode: held back until the person accepts (S6)
+            raise self.identities.hold(message["sender"], signer)
         if not self.keys.has(message["sender"], message["generation"]):
             raise Refused("no_sender_key", f"held: {message['sender']}'s sender key has not arrived yet")
         try:
