@@ -9,6 +9,7 @@ ratchet_group.py. docs/ratchet-mode.md says why each step is there.
 
 from typing import Any
 
+from chatkit.client.events import Problem
 from chatkit.client.identities import Identities
 from chatkit.client.keystore import KeyStore
 from chatkit.client.opened import Opened
@@ -45,6 +46,7 @@ class RatchetCodec(DirectLines):
         self.group = Group("")
         self.keys = SenderKeys()
         self.pairwise: Pairwise | None = None
+        self.warned_behind: set[tuple[str, int]] = set()  # (sender, epoch) of messages from the epoch before ours
 
     @property
     def identity(self) -> signing.Identity:
@@ -94,7 +96,7 @@ class RatchetCodec(DirectLines):
         if not self.keys.has(message["sender"], message["generation"]):
             raise Refused("no_sender_key", f"held: {message['sender']}'s sender key has not arrived yet")
         try:
-            return Opened(self.keys.open(message, signer))
+            return Opened(self.keys.open(message, signer), self._behind(message["sender"], state))
         except (BadSignature, CannotDecrypt, ProtocolError):
             raise Refused(
                 "cannot_decrypt", f"a message from {message['sender']} did not open (forged or tampered)"
@@ -121,6 +123,22 @@ class RatchetCodec(DirectLines):
         if message["group"] != b64(known[epoch].hash):
             raise Refused("fork", self._fork_text(sender, epoch, message["group"], known[epoch]))
         return known[epoch]
+
+    def _behind(self, sender: str, sent_in: GroupState) -> tuple[Problem, ...]:
+        """Warn, once per sender and epoch, that a message came from the epoch before ours (S15)."""
+        current = self.group.state
+        if current is None or sent_in.epoch == current.epoch or (sender, sent_in.epoch) in self.warned_behind:
+            return ()
+        self.warned_behind.add((sender, sent_in.epoch))
+        gone = [member for member in sent_in.names if not current.is_member(member)]
+        who = f"{', '.join(gone)}, removed since, may still read it" if gone else "the change may not have reached them"
+        return (
+            Problem(
+                "fork",
+                f"{sender} sent this in epoch {sent_in.epoch}, before our latest change: they have not seen it "
+                f"(the server may be withholding it), so {who}",
+            ),
+        )
 
     def _fork_text(self, sender: str, epoch: int, theirs: str, ours: GroupState) -> str:
         """Say what differs between the group a message was sent in and ours at the same epoch."""
