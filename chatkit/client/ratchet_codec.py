@@ -17,11 +17,12 @@ from chatkit.client.pairwise import Pairwise
 from chatkit.client.ratchet_direct import DirectLines
 from chatkit.client.ratchet_group import Group, announced_head
 from chatkit.client.room_keys import Joining
-from chatkit.client.sender_keys import SenderKeys
+from chatkit.client.sender_keys import SenderKeys, header_bytes
 from chatkit.crypto import signing
 from chatkit.crypto.errors import BadSignature, CannotDecrypt
 from chatkit.crypto.group_state import GroupState
-from chatkit.protocol import RATCHET_HEADER, Frame, ProtocolError, Refused, b64, require
+from chatkit.crypto.labels import SENDER_MESSAGE_SIGNATURE
+from chatkit.protocol import RATCHET_HEADER, Frame, ProtocolError, Refused, b64, require, unb64
 
 
 class RatchetCodec(DirectLines):
@@ -90,17 +91,30 @@ class RatchetCodec(DirectLines):
         signer = state.key_of(message["sender"])
         if signer is None:
             raise Refused("not_in_group", f"{message['sender']} is not in the group at epoch {state.epoch}: refused")
-        pin = self.identities.pinned(message["sender"], name)
-        if pin is not None and pin.public != signer:  # as the sealed mode: held back until the person accepts (S6)
-            raise self.identities.hold(message["sender"], signer)
-        if not self.keys.has(message["sender"], message["generation"]):
-            raise Refused("no_sender_key", f"held: {message['sender']}'s sender key has not arrived yet")
         try:
+            self._hold_unless_ready(message, signer, name)
             return Opened(self.keys.open(message, signer), self._behind(message["sender"], state))
         except (BadSignature, CannotDecrypt, ProtocolError):
             raise Refused(
                 "cannot_decrypt", f"a message from {message['sender']} did not open (forged or tampered)"
             ) from None
+
+    def _hold_unless_ready(self, message: Frame, signer: bytes, name: str) -> None:
+        """Hold a signed message whose sender's key is not the pinned one, or whose sender key has not arrived."""
+        sender = message["sender"]
+        pin, ready = self.identities.pinned(sender, name), self.keys.has(sender, message["generation"])
+        changed = pin is not None and pin.public != signer
+        if changed or not ready:  # only a signed message is held: unsigned junk pushes no real one out
+            self._check_signature(message, signer)
+        if changed:  # as the sealed mode: held back until the person accepts the key (S6)
+            raise self.identities.hold(sender, signer)
+        if not ready:
+            raise Refused("no_sender_key", f"held: {sender}'s sender key has not arrived yet")
+
+    def _check_signature(self, message: Frame, signer: bytes) -> None:
+        """Check a message's signature with its sender's group key (raise BadSignature), before any key opens it."""
+        signed = header_bytes(message, message["sender"]) + unb64(message, "nonce") + unb64(message, "ciphertext")
+        signing.verify(signer, unb64(message, "signature"), SENDER_MESSAGE_SIGNATURE, signed)
 
     def _own(self, message: Frame) -> Opened:
         """Show our own message as the server echoed it (our chain forgot its key: we keep the text until then)."""
