@@ -47,6 +47,7 @@ class RatchetCodec(DirectLines):
         self.group = Group("")
         self.keys = SenderKeys()
         self.pairwise: Pairwise | None = None
+        self.early_welcomes: list[Frame] = []
         self.warned_behind: set[tuple[str, int]] = set()  # (sender, epoch) of messages from the epoch before ours
 
     @property
@@ -62,6 +63,7 @@ class RatchetCodec(DirectLines):
     def on_joined(self, joined: Frame, name: str) -> Joining:
         """Start afresh in a room: create its group if it has none, else wait to be added."""
         self.group, self.keys = Group(joined["room"], announced=announced_head(joined)), SenderKeys()
+        self.early_welcomes = []
         self.pairwise = Pairwise(self.identities.own(name), name, self.pq, self.signed)
         if "head" in joined:
             return Joining()
