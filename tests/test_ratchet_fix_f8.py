@@ -4,8 +4,12 @@ for every sender: 100 unsigned lines from the network push out a real message, w
 import json
 import time
 
+from chatkit.client.codec import ClassicCodec
+from chatkit.client.opened import Opened
+from chatkit.client.session import MAX_HELD, ClientSession
 from chatkit.lab import Stage
 from chatkit.lab.relay import TO_CLIENT, Captured
+from chatkit.protocol import Frame, Refused
 
 
 def test_unsigned_junk_does_not_push_out_a_held_message(stages: list[Stage]) -> None:
@@ -39,3 +43,21 @@ def test_unsigned_junk_does_not_push_out_a_held_message(stages: list[Stage]) -> 
     for captured in late:
         relay.inject(captured.connection, TO_CLIENT, captured.line)
     assert carol.wait_for_message("real message, waiting for its key")  # today: lost, and nothing says so
+
+
+class _KeyNeverComes(ClassicCodec):
+    """A codec whose every message waits for a sender key that never comes."""
+
+    def open(self, message: Frame, name: str) -> Opened:
+        raise Refused("no_sender_key", "held: the sender key has not arrived yet")
+
+
+def test_held_messages_are_kept_per_sender_and_a_dropped_one_is_said() -> None:
+    session = ClientSession("carol", "general", _KeyNeverComes("correct horse"))
+    base = {"type": "message", "room": "general", "time": 0.0, "ciphertext": "AA==", "nonce": "AA=="}
+    outcomes = [
+        session.receive((json.dumps({**base, "sender": sender, "id": n}) + "\n").encode())
+        for n, sender in enumerate(["bob"] + ["mallory"] * (MAX_HELD + 1))
+    ]
+    assert [event.code for outcome in outcomes for event in outcome.events] == ["no_sender_key"]
+    assert len(session.unopened["bob"]) == 1 and len(session.unopened["mallory"]) == MAX_HELD
