@@ -9,6 +9,7 @@ ratchet_group.py. docs/ratchet-mode.md says why each step is there.
 
 from typing import Any
 
+from chatkit.client.events import Problem
 from chatkit.client.identities import Identities
 from chatkit.client.keystore import KeyStore
 from chatkit.client.opened import Opened
@@ -16,11 +17,12 @@ from chatkit.client.pairwise import Pairwise
 from chatkit.client.ratchet_direct import DirectLines
 from chatkit.client.ratchet_group import Group, announced_head
 from chatkit.client.room_keys import Joining
-from chatkit.client.sender_keys import SenderKeys
+from chatkit.client.sender_keys import SenderKeys, header_bytes
 from chatkit.crypto import signing
 from chatkit.crypto.errors import BadSignature, CannotDecrypt
 from chatkit.crypto.group_state import GroupState
-from chatkit.protocol import RATCHET_HEADER, Frame, ProtocolError, Refused, b64, require
+from chatkit.crypto.labels import SENDER_MESSAGE_SIGNATURE
+from chatkit.protocol import RATCHET_HEADER, Frame, ProtocolError, Refused, b64, require, unb64
 
 
 class RatchetCodec(DirectLines):
@@ -45,6 +47,8 @@ class RatchetCodec(DirectLines):
         self.group = Group("")
         self.keys = SenderKeys()
         self.pairwise: Pairwise | None = None
+        self.early_welcomes: list[Frame] = []
+        self.warned_behind: set[tuple[str, int]] = set()  # (sender, epoch) of messages from the epoch before ours
 
     @property
     def identity(self) -> signing.Identity:
@@ -59,6 +63,7 @@ class RatchetCodec(DirectLines):
     def on_joined(self, joined: Frame, name: str) -> Joining:
         """Start afresh in a room: create its group if it has none, else wait to be added."""
         self.group, self.keys = Group(joined["room"], announced=announced_head(joined)), SenderKeys()
+        self.early_welcomes = []
         self.pairwise = Pairwise(self.identities.own(name), name, self.pq, self.signed)
         if "head" in joined:
             return Joining()
@@ -88,14 +93,30 @@ class RatchetCodec(DirectLines):
         signer = state.key_of(message["sender"])
         if signer is None:
             raise Refused("not_in_group", f"{message['sender']} is not in the group at epoch {state.epoch}: refused")
-        if not self.keys.has(message["sender"], message["generation"]):
-            raise Refused("no_sender_key", f"held: {message['sender']}'s sender key has not arrived yet")
         try:
-            return Opened(self.keys.open(message, signer))
+            self._hold_unless_ready(message, signer, name)
+            return Opened(self.keys.open(message, signer), self._behind(message["sender"], state))
         except (BadSignature, CannotDecrypt, ProtocolError):
             raise Refused(
                 "cannot_decrypt", f"a message from {message['sender']} did not open (forged or tampered)"
             ) from None
+
+    def _hold_unless_ready(self, message: Frame, signer: bytes, name: str) -> None:
+        """Hold a signed message whose sender's key is not the pinned one, or whose sender key has not arrived."""
+        sender = message["sender"]
+        pin, ready = self.identities.pinned(sender, name), self.keys.has(sender, message["generation"])
+        changed = pin is not None and pin.public != signer
+        if changed or not ready:  # only a signed message is held: unsigned junk pushes no real one out
+            self._check_signature(message, signer)
+        if changed:  # as the sealed mode: held back until the person accepts the key (S6)
+            raise self.identities.hold(sender, signer)
+        if not ready:
+            raise Refused("no_sender_key", f"held: {sender}'s sender key has not arrived yet")
+
+    def _check_signature(self, message: Frame, signer: bytes) -> None:
+        """Check a message's signature with its sender's group key (raise BadSignature), before any key opens it."""
+        signed = header_bytes(message, message["sender"]) + unb64(message, "nonce") + unb64(message, "ciphertext")
+        signing.verify(signer, unb64(message, "signature"), SENDER_MESSAGE_SIGNATURE, signed)
 
     def _own(self, message: Frame) -> Opened:
         """Show our own message as the server echoed it (our chain forgot its key: we keep the text until then)."""
@@ -118,6 +139,22 @@ class RatchetCodec(DirectLines):
         if message["group"] != b64(known[epoch].hash):
             raise Refused("fork", self._fork_text(sender, epoch, message["group"], known[epoch]))
         return known[epoch]
+
+    def _behind(self, sender: str, sent_in: GroupState) -> tuple[Problem, ...]:
+        """Warn, once per sender and epoch, that a message came from the epoch before ours (S15)."""
+        current = self.group.state
+        if current is None or sent_in.epoch == current.epoch or (sender, sent_in.epoch) in self.warned_behind:
+            return ()
+        self.warned_behind.add((sender, sent_in.epoch))
+        gone = [member for member in sent_in.names if not current.is_member(member)]
+        who = f"{', '.join(gone)}, removed since, may still read it" if gone else "the change may not have reached them"
+        return (
+            Problem(
+                "fork",
+                f"{sender} sent this in epoch {sent_in.epoch}, before our latest change: they have not seen it "
+                f"(the server may be withholding it), so {who}",
+            ),
+        )
 
     def _fork_text(self, sender: str, epoch: int, theirs: str, ours: GroupState) -> str:
         """Say what differs between the group a message was sent in and ours at the same epoch."""

@@ -3,8 +3,9 @@
 The exchange (offer, answer, finish) and the envelopes are pairwise.py's; here each is checked against the signed
 group state (whose keys the exchange is signed with) and what it leads to is reported: a new sender key lets the
 messages held for it open. A newcomer has no state until its welcome: lines that come before it wait, and are then
-taken in order. A welcome is taken only if the newcomer can check nothing wrong with it (see _welcome_refusal);
-what it cannot check (a group of names it never met) is a limit, in docs/security.md.
+taken in order; a welcome that overtakes its add is kept (a few) until the add comes. A welcome is taken only if
+the newcomer can check nothing wrong with it (see _welcome_refusal); what it cannot check (a group of names it never
+met) is a limit, in docs/security.md.
 """
 
 from collections.abc import Callable
@@ -19,9 +20,17 @@ from chatkit.crypto.errors import BadChange
 from chatkit.crypto.group_state import GroupState
 from chatkit.protocol import Frame, ProtocolError, Refused, b64
 
+MAX_EARLY_WELCOMES = 4  # welcomes kept until their add arrives (the network may reorder the two lines)
+
 
 class DirectLines(Steps):
     """The ratchet codec's reactions to 'direct' lines (a part of RatchetCodec, on top of its group steps)."""
+
+    early_welcomes: list[Frame]  # welcomes that came before the add they belong to (RatchetCodec sets it)
+
+    def on_change(self, frame: Frame, name: str) -> Reaction:
+        """Take a relayed group change; a welcome that came before it is tried again."""
+        return super().on_change(frame, name) + self._retry_welcomes()
 
     def on_direct(self, frame: Frame, name: str) -> Reaction:
         """Take a pairwise line: a welcome, a step of an exchange, or an envelope with a sender key."""
@@ -49,20 +58,51 @@ class DirectLines(Steps):
             if self.group.previous is not None and state.hash == self.group.previous.hash:
                 return Reaction()
             return Reaction((Problem("malformed", f"a welcome from {frame['from']}, but we are in the group already"),))
-        early = self.group.early
-        parents = [line["change"].get("parent") if line["type"] == "change" else None for line in early]
-        if b64(state.hash) not in parents:  # what waited is kept for the true welcome
-            text = f"the welcome from {frame['from']} is not the state any change we saw was made on: ignored"
-            return Reaction((Problem("bad_change", text),))
-        later = early[parents.index(b64(state.hash)) :]
+        parents = self._early_parents()
+        if b64(state.hash) not in parents:  # its add may still be on its way: kept, as what waited is
+            return self._keep_welcome(frame)
+        later = self._waited_for(parents.index(b64(state.hash)))
         refusal = self._welcome_refusal(state, later[0]["change"], frame["from"])
         if refusal is not None:  # what waited is kept for the true welcome
             return Reaction((refusal,))
-        self.group.state, self.group.early = state, []
+        self.group.state, self.group.early, self.early_welcomes = state, [], []
         reaction = Reaction(tuple[Event, ...](self._pin(state, list(state.names))))
         for line in later:
             reaction += (self.on_change if line["type"] == "change" else self.on_direct)(line, self.name)
         return reaction
+
+    def _early_parents(self) -> list[str | None]:
+        """Return the parent of each line that waits for our welcome (None for a line that is not a change)."""
+        return [line["change"].get("parent") if line["type"] == "change" else None for line in self.group.early]
+
+    def _waited_for(self, at: int) -> list[Frame]:
+        """Return the lines a welcome lets us take: its add, the direct lines that overtook the add, what came after."""
+        early = self.group.early
+        overtook = [line for line in early[:at] if line["type"] == "direct"]  # sent after the add, came before it
+        return [early[at], *overtook, *early[at + 1 :]]
+
+    def _keep_welcome(self, frame: Frame) -> Reaction:
+        """Keep a welcome whose add has not arrived (a few at most: anyone can send one), and say so."""
+        self.early_welcomes = [*self.early_welcomes, frame][-MAX_EARLY_WELCOMES:]
+        text = f"the welcome from {frame['from']} is not the state any change we saw was made on: kept for now"
+        return Reaction((Problem("bad_change", f"{text}, in case its change is still on its way"),))
+
+    def _retry_welcomes(self) -> Reaction:
+        """Take a kept welcome whose add has now arrived (one that still matches nothing stays kept, unsaid)."""
+        reaction = Reaction()
+        for frame in list(self.early_welcomes):
+            if self.group.state is None and self._matches_a_change(frame):
+                self.early_welcomes.remove(frame)
+                reaction += self._welcomed(frame)
+        return reaction
+
+    def _matches_a_change(self, frame: Frame) -> bool:
+        """Say whether a welcome's state is the parent of a change that waits for it."""
+        try:
+            state = state_from_welcome(self.group.room, frame["body"])
+        except ProtocolError:
+            return False
+        return b64(state.hash) in self._early_parents()
 
     def _welcome_refusal(self, state: GroupState, change: dict[str, Any], sender: str) -> Problem | None:
         """Say why a welcome must not be taken, or return None: everything a newcomer can check of its state."""

@@ -55,7 +55,8 @@ class ClientSession:
         self.held: dict[str, list[tuple[Frame, bytes]]] = {}  # sender -> messages held back (their key changed)
         self.key_log = KeyLogCheck()  # what the server's key log proved to us (S16)
         self.own_key: str | None = None  # our identity key as the hello sent it, in modes that have one
-        self.unopened: list[tuple[Frame, bytes]] = []  # ratchet mode: messages whose sender key has not arrived yet
+        self.unopened: dict[str, list[tuple[Frame, bytes]]] = {}  # ratchet mode: sender -> signed messages whose
+        # sender key has not arrived yet (per sender, so one sender's lines push out no one else's)
 
     def hello(self) -> Frame:
         """Return the greeting, which asks for our first room."""
@@ -117,9 +118,8 @@ class ClientSession:
         try:
             opened = self.codec.open(frame, self.name)
         except Refused as refusal:  # it did not decrypt, or it is a replay: the person sees why, not the text
-            if refusal.code == "no_sender_key":  # opened once the key arrives (ratchet mode): nothing to say yet
-                self.unopened = [*self.unopened, (frame, line)][-MAX_HELD:]
-                return Outcome()
+            if refusal.code == "no_sender_key":  # signed, opened once the key arrives (ratchet mode)
+                return self._hold_unopened(frame, line)
             if refusal.code in HELD_BACK:  # signed with a new key: kept until the person accepts it
                 held = self.held.setdefault(frame["sender"], [])
                 held[:] = [*held, (frame, line)][-MAX_HELD:]
@@ -135,6 +135,16 @@ class ClientSession:
             id=frame["id"],
         )
         return Outcome((*(replace(w, line=line) for w in opened.warnings), message), self._check_sender_key(frame))
+
+    def _hold_unopened(self, frame: Frame, line: bytes) -> Outcome:
+        """Keep a signed message until its sender key arrives; say so if that pushes out the sender's oldest."""
+        held = self.unopened.setdefault(frame["sender"], [])
+        held.append((frame, line))
+        if len(held) <= MAX_HELD:
+            return Outcome()
+        dropped, _ = held.pop(0)
+        text = f"a message from {dropped['sender']} was dropped: its sender key never came and {MAX_HELD} newer wait"
+        return Outcome((Problem("no_sender_key", text, line),))
 
     def _check_sender_key(self, frame: Frame) -> tuple[Frame, ...]:
         """Ask the key log about a sender's key, the first time a message signed with it opens (S16)."""
@@ -209,8 +219,8 @@ class ClientSession:
     def _outcome(self, reaction: Reaction, events: tuple[Event, ...]) -> Outcome:
         outcomes: list[Outcome] = []
         if reaction.released:
-            waiting, self.unopened = self.unopened, []
-            outcomes = [self._on_message(frame, held) for frame, held in waiting]
+            waiting, self.unopened = self.unopened, {}
+            outcomes = [self._on_message(frame, held) for frames in waiting.values() for frame, held in frames]
         opened = (event for outcome in outcomes for event in outcome.events)
         asks = (reply for outcome in outcomes for reply in outcome.replies)  # the key log's questions (S16)
         return Outcome((*events, *opened), (*reaction.sends, *asks))
