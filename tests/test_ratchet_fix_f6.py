@@ -1,6 +1,8 @@
 """F6, the client's side: after one bogus change moved the server's head, a member re-makes a stale change only a
-few times, then gives up with a Problem saying the server's head is not its group's (S11). The server's side (the
-bogus change should not move the head at all) is another fix: until it is in, nobody can be added here."""
+few times, then gives up with a Problem saying the server's head is not its group's (S11). The server now refuses a
+change not made in its sender's name (tests/test_ratchet_fix_f6_server.py), so the bogus change here claims the
+name of the connection it comes on, with a signature no member can check: the server, which checks no signature,
+still takes its head (the limit that file names)."""
 
 import time
 
@@ -21,7 +23,7 @@ def test_a_member_gives_up_on_a_change_the_server_keeps_refusing_as_stale(stages
     bob.wait_for_group({"alice", "bob"})
     state = alice.group
     assert state is not None
-    junk = group_state.make_change(signing.new_identity(), "eve", state, "remove", "bob", state.key_of("bob") or b"")
+    junk = group_state.make_change(signing.new_identity(), "alice", state, "remove", "bob", state.key_of("bob") or b"")
     frame = {"type": "change", "room": "general", "change": junk, "head": b64(bytes(32))}
     relay.inject(relay.lines(TO_SERVER)[0].connection, TO_SERVER, protocol.encode(frame))
     time.sleep(0.3)
