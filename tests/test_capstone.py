@@ -79,7 +79,10 @@ def wire(relay: Relay) -> list[str]:
     # The relay records a line before it forwards it: everything a client saw is already recorded.
     # Per connection and direction, in arrival order (stable sort): how the two directions interleave is timing,
     # not behaviour (a key-log question may leave before or after the answer to the hello arrives).
-    by_connection = sorted(relay.lines(), key=lambda captured: (captured.connection, captured.direction))
+    # The key log's questions and answers (S16) run beside the chat, when heads change: a stream of their own too.
+    by_connection = sorted(
+        relay.lines(), key=lambda captured: (captured.connection, captured.direction, is_key_log(captured.line))
+    )
     return [f"{c.connection} {c.direction} {normalised_line(c.line)}" for c in by_connection]
 
 
@@ -87,9 +90,23 @@ def events(person: ChatClient) -> list[str]:
     # A sent line is recorded after it left, so its echo may be recorded first: compare what was sent, in order,
     # apart from everything received, in order (each stream's own order is fixed; only their interleaving is not).
     history = list(person.history)
-    sent = [event for event in history if getattr(event, "direction", None) == "sent"]
-    received = [event for event in history if getattr(event, "direction", None) != "sent"]
-    return [normalised_event(event) for event in received + sent]
+    key_log = [event for event in history if is_key_log_event(event)]
+    chat = [event for event in history if not is_key_log_event(event)]
+    sent = [event for event in chat if getattr(event, "direction", None) == "sent"]
+    received = [event for event in chat if getattr(event, "direction", None) != "sent"]
+    return [normalised_event(event) for event in received + sent + key_log]
+
+
+KEY_LOG_TYPES = {"ask_head", "ask_key", "ask_consistency", "tree_head", "key_proof", "consistency"}
+
+
+def is_key_log(line: bytes) -> bool:
+    return json.loads(line).get("type") in KEY_LOG_TYPES
+
+
+def is_key_log_event(event: Any) -> bool:
+    line = getattr(event, "line", b"")
+    return type(event).__name__ == "LogChecked" or (isinstance(line, bytes) and line.strip() and is_key_log(line))
 
 
 def shape(text: str) -> str:
