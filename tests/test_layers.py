@@ -1,9 +1,9 @@
 """The layer table of the design, checked: what each part of chatkit may import, what it must never, and no cycles.
 
 The table is the one in the design notes (architecture.md, "The package: one idea per module"), kept below as data
-(LAYERS) with the packages added since (cli, course, book). Every module under chatkit/ is parsed with `ast`, not
-imported; every import counts: at the top, inside a function, under `if TYPE_CHECKING:`, and
-`importlib.import_module("...")` with a literal name. A failure names the file, the line, what it imports, and the
+(LAYERS) with the packages added since (cli, course, book) and the TLS channel. Every module under chatkit/ is
+parsed with `ast`, not imported; every import counts: at the top, inside a function, under `if TYPE_CHECKING:`,
+and `importlib.import_module("...")` with a literal name. A failure names the file, the line, what it imports, and the
 rule of the table that forbids it.
 """
 
@@ -41,10 +41,12 @@ LAYERS: dict[str, Layer] = {
     "crypto": Layer(("chatkit.crypto",), outside=("cryptography",), never=(*PURE, "chatkit")),
     "protocol": Layer(("chatkit.protocol",), never=(*PURE, "cryptography", "chatkit.crypto")),
     "framing": Layer(("chatkit.framing",), never=(*PURE, "cryptography", "chatkit.crypto")),
+    # the one place TLS meets a socket (server and client both): network and a lock, and no idea of what a line is
+    "channel": Layer(("chatkit.channel",), never=("sqlite3", "ipywidgets", "cryptography", "chatkit")),
     "storage": Layer(("chatkit.storage",), never=(*NETWORK, "cryptography", "chatkit.crypto", "ipywidgets")),
     "server": Layer(
         ("chatkit.server",),
-        may=("chatkit.protocol", "chatkit.framing", "chatkit.storage", "chatkit.crypto"),
+        may=("chatkit.protocol", "chatkit.framing", "chatkit.channel", "chatkit.storage", "chatkit.crypto"),
         never=("ipywidgets", "cryptography", "chatkit.widgets"),
         only_from=(
             ("chatkit.crypto", "chatkit.server.classic"),  # classic mode: the server holds the password
@@ -59,7 +61,7 @@ LAYERS: dict[str, Layer] = {
     ),
     "client": Layer(
         ("chatkit.client",),
-        may=("chatkit.protocol", "chatkit.framing", "chatkit.crypto"),
+        may=("chatkit.protocol", "chatkit.framing", "chatkit.channel", "chatkit.crypto"),
         never=("chatkit.storage", "chatkit.server", "ipywidgets", "sqlite3", "cryptography"),
     ),
     "widgets": Layer(

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 
 from chatkit import protocol
+from chatkit.channel import Channel, PlainChannel, TlsChannel
 from chatkit.client import tls
 from chatkit.client.events import Closed, Event, Problem, Wire
 from chatkit.framing import LineReader, LineTooLong
@@ -28,10 +29,22 @@ class CannotConnect(ChatError):
 
 
 class Connection:
-    """A connected socket and its receiver thread, which hands each line to `handle` and reports every event."""
+    """A connected socket and its receiver thread, which hands each line to `handle` and reports every event.
 
-    def __init__(self, sock: socket.socket, handle: Handle, report: Callable[[Event], None], name: str) -> None:
+    Lines go through `channel` both ways (chatkit/channel.py): plain, or TLS records in memory over the plain socket,
+    so the receiver thread and a sender never share a TLS object unguarded.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        handle: Handle,
+        report: Callable[[Event], None],
+        name: str,
+        channel: Channel | None = None,
+    ) -> None:
         self.sock, self.handle, self.report = sock, handle, report
+        self.channel = channel or PlainChannel(sock)
         self.ended = threading.Event()
         self.end_reason = ""  # why it ended, once `ended` is set
         self._closing = threading.Event()
@@ -57,10 +70,9 @@ class Connection:
         except OSError as error:
             raise CannotConnect(f"cannot connect to {host}:{port}: {error.strerror or error}") from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if tls_context is not None:
-            sock = start_tls(sock, tls_context, host, port)
+        channel = None if tls_context is None else start_tls(sock, tls_context, host, port)
         sock.settimeout(None)
-        connection = cls(sock, handle, report, name)
+        connection = cls(sock, handle, report, name, channel)
         connection._thread.start()
         return connection
 
@@ -69,8 +81,8 @@ class Connection:
         if self.ended.is_set():
             raise ChatError("not connected")
         try:
-            with self._send_lock:
-                self.sock.sendall(line)
+            with self._send_lock:  # wrapped and sent under one lock: TLS records go out in the order made
+                self.sock.sendall(self.channel.wrap(line))
         except OSError as error:
             raise ChatError(f"connection lost ({error.strerror or error})") from None
         self.report(Wire("sent", line))
@@ -83,12 +95,12 @@ class Connection:
         self._closing.set()
         with contextlib.suppress(OSError):  # the server may be gone already
             with self._send_lock:
-                self.sock.sendall(protocol.encode({"type": "quit"}))
-            shut(self.sock, socket.SHUT_WR)  # nothing more from us; the receiver reads on until the server's end
+                self.sock.sendall(self.channel.wrap(protocol.encode({"type": "quit"})))
+            self.sock.shutdown(socket.SHUT_WR)  # nothing more from us; the receiver reads on until the server's end
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=GOODBYE_SECONDS)
         with contextlib.suppress(OSError):
-            shut(self.sock, socket.SHUT_RDWR)  # a server that did not hang up: stop reading anyway
+            self.sock.shutdown(socket.SHUT_RDWR)  # a server that did not hang up: stop reading anyway
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=GOODBYE_SECONDS)
         self.sock.close()
@@ -97,12 +109,12 @@ class Connection:
         """Hand every line to `handle` until the end of input or a hang-up; report the end as a Closed event."""
         reason = "connection lost"
         try:
-            reason = self._read_lines(LineReader(self.sock.recv, protocol.MAX_LINE_BYTES))
+            reason = self._read_lines(LineReader(self.channel.recv, protocol.MAX_LINE_BYTES))
         except LineTooLong as error:  # refused without being held: a server that sends it is not talked to
             self.report(Problem("malformed", f"from the server: {error}; closing the connection"))
             reason = "connection closed: a line from the server was too long"
             with contextlib.suppress(OSError):
-                shut(self.sock, socket.SHUT_RDWR)
+                self.sock.shutdown(socket.SHUT_RDWR)
         except (OSError, ChatError):  # the socket failed, or sending a reply did: the connection is lost
             pass
         finally:
@@ -120,16 +132,13 @@ class Connection:
         return "connection closed by the server"
 
 
-def start_tls(sock: socket.socket, context: ssl.SSLContext, host: str, port: int) -> ssl.SSLSocket:
+def start_tls(sock: socket.socket, context: ssl.SSLContext, host: str, port: int) -> TlsChannel:
     """Do the TLS handshake on a connected socket (bounded in time); raise tls.TlsFailed in words if it fails."""
     sock.settimeout(tls.HANDSHAKE_SECONDS)
     try:
-        return context.wrap_socket(sock, server_hostname=host)
-    except OSError as error:
+        channel = TlsChannel(sock, context, server_hostname=host)
+        channel.handshake()
+    except OSError as error:  # ssl.SSLError is one too
         sock.close()
         raise tls.explain(error, host, port) from None
-
-
-def shut(sock: socket.socket, how: int) -> None:
-    """Shut the TCP connection itself: a TLS socket's own shutdown() would drop its TLS state under the reader."""
-    socket.socket.shutdown(sock, how)
+    return channel

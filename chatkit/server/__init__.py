@@ -32,8 +32,9 @@ byte to the self-pipe), and on the postman's thread its loop Postman.run and Pos
 self-pipe and on full sockets). With `ChatServer(delivery=DirectDelivery)`, steps 6-10 become two:
 DirectDelivery.post and DirectDelivery._write, which `sendall`s the line to each member in turn (delivery.py says
 why that stalls a room). tests/test_reading_order.py checks all of this against a real server.
-With `ChatServer(tls=...)` (tls.py), the accept loop wraps each socket and the member's thread finishes the TLS
-handshake before step 1; members are then written by DirectDelivery (a TLS socket takes no non-blocking flag).
+With `ChatServer(tls=...)` (tls.py), the accept loop gives each member a TlsChannel (chatkit/channel.py) and the
+member's thread finishes the TLS handshake before step 1; lines are then read through the channel, and the postman
+sends each member the TLS records that `channel.wrap` makes of their lines.
 """
 
 from chatkit.server.chat_server import ChatServer

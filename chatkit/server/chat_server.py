@@ -20,16 +20,17 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from chatkit.channel import TlsChannel
 from chatkit.server.conversation import converse
 from chatkit.server.crew import Crew
-from chatkit.server.delivery import Delivery, DirectDelivery
+from chatkit.server.delivery import Delivery
 from chatkit.server.hub import Hub
 from chatkit.server.listener import create_listener, tune_connection
 from chatkit.server.member import Limits, Member
 from chatkit.server.postman import Postman
 from chatkit.server.rooms import DEFAULT_ROOM
 from chatkit.server.rules import Rules, make_rules
-from chatkit.server.tls import shake_hands, wrap_accepted
+from chatkit.server.tls import shake_hands
 from chatkit.storage import ChatLog, StoredMessage
 
 STOP_SECONDS = 5.0
@@ -41,8 +42,7 @@ class ChatServer:
     `mode` is the mode's name, as on the client; `rules` is what that mode decides (ClassicRules, SealedRules or
     RatchetRules).
     `delivery` picks who writes to members' sockets: `Postman` (the default) or the simple `DirectDelivery`.
-    `tls` (a context from chatkit.server.tls.server_context) makes every connection TLS; members' sockets are then
-    written by `DirectDelivery` unless told otherwise: a TLS socket takes no "send without waiting" flag.
+    `tls` (a context from chatkit.server.tls.server_context) makes every connection TLS (chatkit/channel.py).
     """
 
     live: ClassVar[weakref.WeakSet["ChatServer"]] = weakref.WeakSet()  # every server started and not stopped
@@ -64,7 +64,7 @@ class ChatServer:
         self.limits = limits or Limits()  # rate limit, lines waiting, stall timeout (see member.py)
         self.host, self.port, self.db = host, port, db
         self.tls = tls
-        self._make_delivery = delivery or (Postman if tls is None else DirectDelivery)
+        self._make_delivery = delivery or Postman
         self._crew = Crew()  # the server's threads and connections
         self._stopping = threading.Event()
         self._listener: socket.socket | None = None
@@ -208,18 +208,13 @@ class ChatServer:
             except OSError:
                 return
             tune_connection(sock)
-            if (connection := self._wrapped(sock)) is None:
-                continue  # they left before we could wrap it for TLS
-            member = Member(connection, f"{peer[0]}:{peer[1]}", self.limits)
+            channel = None if self.tls is None else TlsChannel(sock, self.tls)  # the handshake comes later
+            member = Member(sock, f"{peer[0]}:{peer[1]}", self.limits, channel)
             self._crew.serve(member, partial(self._converse, hub), f"chatkit-member-{peer[1]}")
-
-    def _wrapped(self, sock: socket.socket) -> socket.socket | None:
-        """Return the socket, wrapped for TLS if the server speaks it (the member's thread shakes hands later)."""
-        return sock if self.tls is None else wrap_accepted(self.tls, sock)
 
     def _converse(self, hub: Hub, member: Member) -> None:
         """Finish the TLS handshake first, if any (a member who fails it only leaves), then converse."""
-        if isinstance(member.sock, ssl.SSLSocket) and not shake_hands(member.sock):
+        if isinstance(member.channel, TlsChannel) and not shake_hands(member.channel):
             hub.leave(member)
             return
         converse(hub, member)

@@ -24,7 +24,7 @@ class Goodbye(Exception):
 
 def converse(hub: Hub, member: Member) -> None:
     """Greet a member, then answer their requests until they leave; always clean up."""
-    reader = LineReader(member.sock.recv, protocol.MAX_LINE_BYTES)
+    reader = LineReader(member.channel.recv, protocol.MAX_LINE_BYTES)
     try:
         greet(hub, member, reader)
         while (line := reader.readline()).endswith(b"\n"):  # at end of input: b"" or half a line, not acted on

@@ -68,7 +68,7 @@ class DirectDelivery:
             with self._lock:
                 self._writing_since[member] = time.monotonic()
             try:
-                member.sock.sendall(line)
+                member.sock.sendall(member.channel.wrap(line))  # wrapped under the lock: records in order
             except OSError:  # gone, or cut by the watchdog while we waited
                 member.abort()
             finally:

@@ -9,6 +9,8 @@ import socket
 import time
 from dataclasses import dataclass
 
+from chatkit.channel import Channel, PlainChannel
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -45,14 +47,20 @@ class TokenBucket:
 
 
 class Member:
-    """A connection the server reads from on one thread; whoever delivers lines writes to its socket."""
+    """A connection the server reads from on one thread; whoever delivers lines writes to its socket.
+
+    Both go through `channel`: the reader takes lines from `channel.recv`, a writer sends `channel.wrap(line)`.
+    """
 
     # Fixed attributes, no per-object dict: with 2,000 members every kilobyte per member counts.
-    __slots__ = ("sock", "peer", "name", "room", "pubkey", "reason", "allowance", "closed", "__weakref__")
+    __slots__ = ("sock", "channel", "peer", "name", "room", "pubkey", "reason", "allowance", "closed", "__weakref__")
 
-    def __init__(self, sock: socket.socket, peer: str, limits: Limits | None = None) -> None:
+    def __init__(
+        self, sock: socket.socket, peer: str, limits: Limits | None = None, channel: Channel | None = None
+    ) -> None:
         limits = limits or Limits()
-        self.sock = sock
+        self.sock = sock  # always the plain TCP socket: the postman selects on it and sends to it without waiting
+        self.channel = channel or PlainChannel(sock)  # what its bytes carry: lines, or TLS records of lines
         self.peer = peer
         self.name = ""
         self.room = ""
@@ -74,8 +82,7 @@ class Member:
         """Cut the connection now: the reader sees end of input and cleans up."""
         self.closed = True
         with contextlib.suppress(OSError):  # already closed by the other side
-            # the TCP connection itself: a TLS socket's own shutdown() would drop its TLS state under its reader
-            socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
+            self.sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         """Close the socket (the delivery calls this once everything for the member was sent, or given up)."""

@@ -41,7 +41,7 @@ class Outbox:
 
     pieces: list[bytes] = field(default_factory=list)  # coalesced lines not sent yet, oldest first
     lines: int = 0  # how many lines those pieces hold
-    unsent: bytes = b""  # bytes taken from the pieces that the socket has not accepted yet
+    unsent: bytes = b""  # bytes taken from the pieces (in TLS: their records) that the socket has not accepted yet
     behind_since: float | None = None  # since when the socket could not take everything (for the watchdog)
 
 
@@ -183,7 +183,7 @@ class Postman:
         if outbox.unsent and not member.closed:  # left over from last time: it goes first
             outbox.unsent = self._send(member, outbox.unsent)
         if not outbox.unsent and outbox.pieces and not member.closed:
-            data, outbox.pieces, outbox.lines = b"".join(outbox.pieces), [], 0
+            data, outbox.pieces, outbox.lines = member.channel.wrap(b"".join(outbox.pieces)), [], 0
             outbox.unsent = self._send(member, data)
         if member.closed or not (outbox.unsent or outbox.pieces):
             del self._outboxes[member]  # all sent (or nobody to send to): nothing is kept for them

@@ -3,9 +3,10 @@
     context = server_context(files.server_cert, files.server_key)    # files: chatkit.crypto.classroom_ca
     server = ChatServer("sealed", tls=context)
 
-The accept loop only wraps each socket (no network traffic); the handshake runs in the member's own thread with
-a time limit, so a client that starts TLS and never finishes it holds up nobody but itself. A client that speaks
-plain JSON to a TLS server gets one plain error line saying so, not silence.
+The accept loop only gives each member a TlsChannel (chatkit/channel.py: TLS in memory over the plain socket, no
+network traffic yet); the handshake runs in the member's own thread with a time limit, so a client that starts
+TLS and never finishes it holds up nobody but itself. A client that speaks plain JSON to a TLS server gets one
+plain error line saying so, not silence.
 """
 
 import contextlib
@@ -14,6 +15,7 @@ import ssl
 from pathlib import Path
 
 from chatkit import protocol
+from chatkit.channel import TlsChannel
 
 HANDSHAKE_SECONDS = 10.0  # as long as a plain connection has to say hello
 PLAIN_START = b"{"  # every plain chat line is a JSON object; every TLS connection starts with a record type byte
@@ -30,36 +32,24 @@ def server_context(cert: str | Path, key: str | Path) -> ssl.SSLContext:
     return context
 
 
-def wrap_accepted(context: ssl.SSLContext, sock: socket.socket) -> ssl.SSLSocket | None:
-    """Wrap an accepted socket for TLS without starting the handshake (nothing is read or written yet).
-
-    Return None, with the socket closed, if it cannot be wrapped (the peer is gone already).
-    """
-    try:
-        return context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-    except OSError:
-        sock.close()
-        return None
-
-
-def shake_hands(sock: ssl.SSLSocket, seconds: float = HANDSHAKE_SECONDS) -> bool:
+def shake_hands(channel: TlsChannel, seconds: float = HANDSHAKE_SECONDS) -> bool:
     """Finish the TLS handshake within `seconds`; return False (after telling a plain client why) if it fails."""
-    sock.settimeout(seconds)
+    channel.sock.settimeout(seconds)
     try:
-        if socket.socket.recv(sock, 1, socket.MSG_PEEK) == PLAIN_START:  # peek under TLS: the bytes stay put
-            tell_plain_client(sock)
+        if channel.sock.recv(1, socket.MSG_PEEK) == PLAIN_START:  # a peek: the byte stays for whoever reads next
+            tell_plain_client(channel.sock)
             return False
-        sock.do_handshake()
+        channel.handshake()
     except OSError:  # a time-out, a failed handshake, a peer that left: only this member is lost
         return False
-    sock.settimeout(None)
+    channel.sock.settimeout(None)
     return True
 
 
-def tell_plain_client(sock: ssl.SSLSocket) -> None:
+def tell_plain_client(sock: socket.socket) -> None:
     """Take the plain line that came, answer with one plain error line (outside TLS), and say nothing more."""
     with contextlib.suppress(OSError):
         # taken first: closing a socket with unread bytes resets the connection, and the answer would be lost
-        socket.socket.recv(sock, protocol.MAX_LINE_BYTES)
-        socket.socket.sendall(sock, protocol.encode(protocol.error("wrong_mode", NEEDS_TLS)))
-        socket.socket.shutdown(sock, socket.SHUT_WR)
+        sock.recv(protocol.MAX_LINE_BYTES)
+        sock.sendall(protocol.encode(protocol.error("wrong_mode", NEEDS_TLS)))
+        sock.shutdown(socket.SHUT_WR)
