@@ -1,6 +1,6 @@
 """The capstone's sealed client: the kit's own `SealedCodec`, whose steps a variant weakens one at a time (notebook 17).
 
-`SealedCodec` (chatkit/client/codec.py) names each protection as a step of its own: the nonce (`nonce_for`), the
+`SealedCodec` (chatkit/client/sealed_codec.py) names each protection as a step of its own: the nonce (`nonce_for`), the
 padding (`pad`, `unpad`), what is signed (`signed_part`), the signature check (`check_signature`), where the marks
 live (`marks`), which warnings are shown (`first_contact`, `arrival_warnings`), besides `verifying_key`,
 `key_changed` and `is_replay`. A variant in `flaws.py` overrides one of them; its fix puts that step back.
