@@ -18,6 +18,7 @@ import pytest
 
 from chatkit import protocol
 from chatkit.client import ChatClient
+from chatkit.lab import Stage
 from chatkit.lab.eavesdrop import classic_guess
 from chatkit.lab.relay import Relay
 from chatkit.server import ChatServer
@@ -547,3 +548,13 @@ def test_a_widget_can_go_on_into_a_squatted_room_when_asked(
     assert "wrong password" in wait_for_row(refused, "wrong password")  # by default: refused, and said why
     assert "going on as you asked" in wait_for_row(alice, "going on as you asked")  # asked: in, and warned
     assert alice.client.connected and alice.client.room == "general"
+
+
+def test_widgets_chat_over_tls_on_a_tls_stage() -> None:
+    """A TLS stage's widgets pin its classroom CA: they chat, and the badge says the connection is TLS."""
+    with Stage("sealed", tls=True, iterations=FAST_ITERATIONS) as stage:
+        alice, bob = stage.widget("alice"), stage.widget("bob")
+        wait_until(lambda: alice.client.connected and bob.client.connected, "both widgets connected over TLS")
+        assert "over TLS" in alice.badge.value
+        alice.say("the shipment is at dock 7")
+        assert "the shipment is at dock 7" in wait_for_row(bob, "dock 7")

@@ -142,13 +142,11 @@ class Stage:
         """Return a ChatWidget for a person on this stage, directly or through a relay (needs ipywidgets)."""
         from chatkit.widgets import ChatWidget  # imported here: the rest of the lab works without ipywidgets
 
-        if self.tls:
-            raise ValueError("the chat widget does not speak TLS yet: use stage.client(...) on a TLS stage")
         where = via.address if via else self.server
         password = password or self.password
-        keys = self.keys_of(name)
+        keys, tls = self.keys_of(name), self.client_tls  # on a TLS stage the widget pins the stage's CA too
         widget = ChatWidget(
-            where, name, password, room, self.mode, self.iterations, keys=keys, despite_check=despite_check
+            where, name, password, room, self.mode, self.iterations, keys=keys, despite_check=despite_check, tls=tls
         )
         self.widgets.append(widget)
         return widget

@@ -19,6 +19,7 @@ Reconnecting reuses that client, its codec and its signing key, so nothing asks 
 """
 
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -56,6 +57,7 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         *,
         keys: KeyStore | str | Path | None = None,
         despite_check: bool = False,
+        tls: ssl.SSLContext | str | Path | None = None,
     ) -> None:
         super().__init__(layout=w.Layout(border=BORDER, padding="6px", min_width="300px"))
         self.add_class("chatkit-chat")
@@ -66,7 +68,9 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
         self._was_connected = False
         # despite_check=True: go on, warned, into a room whose check or key derivation is not what this passphrase
         # expects (an outsider may have created it first: docs/security.md, S11)
-        self.client = make_client(server_or_address, name, password, room, mode, iterations, keys, despite_check)
+        # tls: as ChatClient's (a context from chatkit.client.tls.client_context, or the classroom CA's file)
+        options = {"keys": keys, "despite_check": despite_check, "tls": tls}
+        self.client = make_client(server_or_address, name, password, room, mode, iterations, **options)
         self._build(name, room)
         self._reconnector = Reconnector(self._reconnect_once, self._report, name)
         self._flusher = Flusher(self._render, f"chat-{name}")
@@ -79,7 +83,7 @@ class ChatWidget(view.TextFallback, w.VBox):  # type: ignore[misc]
     def _build(self, name: str, room: str) -> None:
         """Create the child widgets and wire their callbacks."""
         self.title = w.HTML()
-        self.badge = w.HTML(badge_html(self.client.mode))
+        self.badge = w.HTML(badge_html(self.client.mode, over_tls=self.client.tls is not None))
         self.room_box = w.Text(value=room, description="room", layout=w.Layout(width="180px"))
         self.join_button = w.Button(description="join", layout=w.Layout(width="60px"))
         self.encoding = w.ToggleButtons(options=["base64", "hex"], description="ciphertext")
@@ -323,16 +327,17 @@ def make_client(
     room: str,
     mode: str | None,
     iterations: int | None,
-    keys: KeyStore | str | Path | None = None,
-    despite_check: bool = False,
+    **options: Any,
 ) -> ChatClient:
-    """Build (not connect) the client; the mode defaults to the server's (sealed for a bare address)."""
+    """Build (not connect) the client; the mode defaults to the server's (sealed for a bare address).
+
+    `options` go to ChatClient as they are (keys, despite_check, tls).
+    """
     if isinstance(server_or_address, ChatServer):
         host, port = server_or_address.address
         mode = mode or server_or_address.mode
     else:
         host, port = server_or_address
-    options: dict[str, Any] = {"keys": keys, "despite_check": despite_check}
     if iterations is not None:
         options["iterations"] = iterations
     return ChatClient(host, port, name, password, room, mode or "sealed", **options)

@@ -85,9 +85,10 @@ def badge_text(mode: str) -> str:
     return BADGES.get(mode, (BRAND, mode))[1]
 
 
-def badge_html(mode: str) -> str:
+def badge_html(mode: str, over_tls: bool = False) -> str:
     """Render a mode as a badge: the mode's colour as a border and a wash behind text in the theme's colour."""
     colour, words = BADGES.get(mode, (BRAND, mode))
+    words += ", over TLS to the server" if over_tls else ""
     style = (
         f"background:{tint(colour, 22)};color:{TEXT};border:1px solid {colour};"
         "border-radius:4px;padding:0 6px;font-size:12px"
