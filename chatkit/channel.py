@@ -21,6 +21,7 @@ Both channels have the same two calls, so the server and the client use either w
 import socket
 import ssl
 import threading
+import time
 from typing import Protocol
 
 READ_BYTES = 65536  # asked of the socket at once: several full TLS records (16 KiB of plaintext each)
@@ -65,12 +66,14 @@ class TlsChannel:
         )
         self._lock = threading.Lock()  # one TLS step at a time: the SSLObject is used by more than one thread
 
-    def handshake(self) -> None:
-        """Run the TLS handshake over the socket (its time-out bounds each wait); raise OSError if it fails.
+    def handshake(self, seconds: float) -> None:
+        """Run the TLS handshake over the socket, all of it within `seconds`; raise OSError if it fails.
 
         Called before anyone else uses the channel. ssl.SSLCertVerificationError says the certificate was not
-        believed; ConnectionResetError that the peer left; TimeoutError that it stopped answering.
+        believed; ConnectionResetError that the peer left; TimeoutError that the time was up. The limit is for the
+        whole handshake, not for each wait: a peer that sends one byte now and then is cut all the same.
         """
+        deadline = time.monotonic() + seconds
         while True:
             try:
                 with self._lock:
@@ -78,9 +81,17 @@ class TlsChannel:
                 break
             except ssl.SSLWantReadError:  # our part of the exchange is written: send it, then wait for theirs
                 self.sock.sendall(self.wrap(b""))
+                self._wait_until(deadline, seconds)
                 if not self._take_in():
                     raise ConnectionResetError("the peer closed the connection during the TLS handshake") from None
         self.sock.sendall(self.wrap(b""))  # our last handshake message (a server's also carries its tickets)
+
+    def _wait_until(self, deadline: float, seconds: float) -> None:
+        """Let the socket's next wait last until the deadline at most; raise TimeoutError once it has passed."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"the TLS handshake took longer than {seconds:g} s")
+        self.sock.settimeout(left)
 
     def recv(self, size: int) -> bytes:
         """Return up to `size` bytes of plaintext, reading from the socket only once none is waiting here.

@@ -11,6 +11,7 @@ import secrets
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -82,9 +83,9 @@ def channel_pair(ca: TlsFiles) -> Iterator[tuple[TlsChannel, TlsChannel]]:
         right.settimeout(SECONDS)
         server = TlsChannel(left, server_context(ca.server_cert, ca.server_key))
         client = TlsChannel(right, client_context(ca.ca_cert), server_hostname="127.0.0.1")
-        shaking = threading.Thread(target=server.handshake)
+        shaking = threading.Thread(target=server.handshake, args=(SECONDS,))
         shaking.start()
-        client.handshake()
+        client.handshake(SECONDS)
         shaking.join(SECONDS)
         yield server, client
 
@@ -135,3 +136,33 @@ def test_a_hang_up_reads_as_the_end_of_input(ca: TlsFiles) -> None:
         client.sock.shutdown(socket.SHUT_WR)
         assert server.recv(100) == b"last words\n"
         assert server.recv(100) == b""
+
+
+def test_a_handshake_trickled_byte_by_byte_still_ends_at_its_time_limit(ca: TlsFiles) -> None:
+    """A client that sends its hello one byte at a time, each within the socket's time-out, is cut at the limit."""
+    hello = bytearray()
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).wrap_bio(ssl.MemoryBIO(), outgoing := ssl.MemoryBIO())
+    with pytest.raises(ssl.SSLWantReadError):
+        client.do_handshake()  # writes a real ClientHello into `outgoing`
+    hello += outgoing.read()
+    left, right = socket.socketpair()
+    stop = threading.Event()
+
+    def trickle() -> None:
+        for byte in hello:  # bounded: one byte every 0.1 s, at most len(hello) of them
+            if stop.wait(0.1):
+                return
+            right.sendall(bytes([byte]))
+
+    with left, right:
+        server = TlsChannel(left, server_context(ca.server_cert, ca.server_key))
+        trickler = threading.Thread(target=trickle)
+        trickler.start()
+        started = time.monotonic()
+        try:
+            with pytest.raises(TimeoutError):
+                server.handshake(seconds=1.0)
+        finally:
+            stop.set()
+            trickler.join(SECONDS)
+        assert time.monotonic() - started < 3.0

@@ -137,7 +137,7 @@ def start_tls(sock: socket.socket, context: ssl.SSLContext, host: str, port: int
     sock.settimeout(tls.HANDSHAKE_SECONDS)
     try:
         channel = TlsChannel(sock, context, server_hostname=host)
-        channel.handshake()
+        channel.handshake(tls.HANDSHAKE_SECONDS)
     except OSError as error:  # ssl.SSLError is one too
         sock.close()
         raise tls.explain(error, host, port) from None

@@ -12,6 +12,7 @@ plain error line saying so, not silence.
 import contextlib
 import socket
 import ssl
+import time
 from pathlib import Path
 
 from chatkit import protocol
@@ -33,13 +34,14 @@ def server_context(cert: str | Path, key: str | Path) -> ssl.SSLContext:
 
 
 def shake_hands(channel: TlsChannel, seconds: float = HANDSHAKE_SECONDS) -> bool:
-    """Finish the TLS handshake within `seconds`; return False (after telling a plain client why) if it fails."""
+    """Finish the TLS handshake within `seconds` in all; return False (after telling a plain client why) if it fails."""
     channel.sock.settimeout(seconds)
+    started = time.monotonic()
     try:
         if channel.sock.recv(1, socket.MSG_PEEK) == PLAIN_START:  # a peek: the byte stays for whoever reads next
             tell_plain_client(channel.sock)
             return False
-        channel.handshake()
+        channel.handshake(seconds - (time.monotonic() - started))  # one limit for the peek and the handshake
     except OSError:  # a time-out, a failed handshake, a peer that left: only this member is lost
         return False
     channel.sock.settimeout(None)
