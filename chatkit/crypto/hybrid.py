@@ -59,12 +59,25 @@ class _Side:
 
     initiates = False
 
-    def __init__(self, identity: signing.Identity, name: str, peer: str, peer_public: bytes, pq: bool, signed: bool):
+    def __init__(
+        self,
+        identity: signing.Identity,
+        name: str,
+        peer: str,
+        peer_public: bytes,
+        *,
+        pq: bool = True,
+        signed: bool = True,
+    ) -> None:
         if len(peer_public) != signing.PUBLIC_KEY_BYTES:
             raise HandshakeFailed(f"{peer}'s identity key should be 32 bytes, got {len(peer_public)}")
         self._identity, self._name, self._peer, self._peer_public = identity, name, peer, peer_public
         self._pq, self._signed = pq, signed
         self.session: str | None = None  # the session id as base64 text, once known
+        self._begin()
+
+    def _begin(self) -> None:
+        """Set up what this side alone keeps (each side says what)."""
 
     def _transcript(self, offer: Offer, answer: Answer) -> bytes:
         """Return the exchange's transcript: the initiator's name and key first, whichever side I am."""
@@ -95,17 +108,8 @@ class Initiator(_Side):
 
     initiates = True
 
-    def __init__(
-        self,
-        identity: signing.Identity,
-        name: str,
-        peer: str,
-        peer_public: bytes,
-        *,
-        pq: bool = True,
-        signed: bool = True,
-    ) -> None:
-        super().__init__(identity, name, peer, peer_public, pq, signed)
+    def _begin(self) -> None:
+        """A fresh session id now; the ephemeral keys come with the offer."""
         self._session = os.urandom(SESSION_BYTES)
         self.session = b64(self._session)
         self._x25519: X25519PrivateKey | None = None
@@ -153,17 +157,8 @@ class Initiator(_Side):
 class Responder(_Side):
     """The side that answers: on_offer() gives the answer, on_finish() the chain key once the initiator is checked."""
 
-    def __init__(
-        self,
-        identity: signing.Identity,
-        name: str,
-        peer: str,
-        peer_public: bytes,
-        *,
-        pq: bool = True,
-        signed: bool = True,
-    ) -> None:
-        super().__init__(identity, name, peer, peer_public, pq, signed)
+    def _begin(self) -> None:
+        """Nothing yet: the session id and the keys come with the offer."""
         self._session = b""
         self._pending: tuple[SessionKeys, bytes] | None = None  # the keys and the transcript the finish must match
         self._offered = False
