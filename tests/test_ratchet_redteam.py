@@ -4,6 +4,7 @@ Each test is an attack that fails: the network (a relay), the server (a two-face
 a member who crafts its own lines, and a former member who keeps what it held. Every loop is bounded.
 """
 
+import contextlib
 import json
 import time
 from typing import Any
@@ -20,7 +21,7 @@ from chatkit.crypto.labels import SENDER_MESSAGE_SIGNATURE
 from chatkit.lab import Stage
 from chatkit.lab.hostile import malicious
 from chatkit.lab.relay import TO_CLIENT, Captured
-from chatkit.protocol import Frame, b64
+from chatkit.protocol import ChatError, Frame, b64
 from chatkit.server.member import Member
 from tests.conftest import eventually
 
@@ -243,7 +244,8 @@ def test_a_network_that_replays_every_message_envelope_and_change_changes_nothin
 def test_two_members_who_remove_each_other_at_once_leave_one_group(stages: list[Stage]) -> None:
     stage, alice, bob, carol = three(stages)
     alice.remove("bob")
-    bob.remove("alice")
+    with contextlib.suppress(ChatError):  # if alice's removal reached bob first, bob is told he is out: fine too
+        bob.remove("alice")
     assert eventually(lambda: carol.group is not None and len(carol.group.names) == 2, 5)
     survivor = alice if carol.group and carol.group.is_member("alice") else bob
     survivor.wait_for_group({survivor.name, "carol"})

@@ -410,7 +410,7 @@ def test_s6_the_terminal_shows_a_safety_number_and_keeps_keys_where_told(start: 
     assert server.interrupt() == server_script.EXIT_OK
 
 
-def test_two_ratchet_clients_chat_see_their_group_and_remove(start: Start, tmp_path: Path) -> None:
+def test_two_ratchet_clients_chat_see_their_group_remove_and_add_back(start: Start, tmp_path: Path) -> None:
     db = tmp_path / "chat.db"
     server, port = start_server(start, "ratchet", db)
     alice = start_client(start, port, "alice", "ratchet", password="")
@@ -423,6 +423,10 @@ def test_two_ratchet_clients_chat_see_their_group_and_remove(start: Start, tmp_p
     alice.type("/remove bob")
     bob.expect(r"alice removed you from the group")
     alice.expect(r"^\* group of general, epoch 2 \(signed\): alice$")
+    alice.type("/add bob")  # on purpose: bob is back, and reads what comes after
+    bob.expect(r"^\* group of general, epoch 3 \(signed\): alice, bob$")
+    alice.type("back again")
+    bob.expect(r"^\[general\] alice: back again$")
     assert alice.finish() == client_script.EXIT_OK, alice.output
     assert bob.finish() == client_script.EXIT_OK, bob.output
     assert server.interrupt() == server_script.EXIT_OK, server.output

@@ -8,8 +8,8 @@
 
 Commands: /join ROOM, /rooms, /who, /quit; in sealed and ratchet mode also /verify NAME (your safety number with
 them), /verified NAME (the numbers matched) and /accept NAME (their new identity key); in ratchet mode (no password:
-the members' keys do it all) also /remove NAME, /update (fresh keys all round: healing) and /group (who the signed
-group state says is in). Your identity key, the keys you
+the members' keys do it all) also /remove NAME, /add NAME (add back someone removed), /update (fresh keys all
+round: healing) and /group (who the signed group state says is in). Your identity key, the keys you
 pinned for others and the numbers you have seen live in a key store: --keys DIR, else $CHATKIT_KEYS/NAME, else
 ~/.chatkit/keys/NAME (made on first use, readable only by you). Each message prints as one line: `[room] user: text`;
 news from the server starts with `*`, problems with `!`. Text from the network is printed with its newlines,
@@ -61,7 +61,7 @@ PASSWORD_VARIABLE = "CHATKIT_PASSWORD"
 ECHO_SECONDS = 10.0  # how long to wait at the end for the server to relay our last messages back
 HELP = (
     "commands: /join ROOM, /rooms, /who, /verify NAME, /verified NAME, /accept NAME, /quit;"
-    " ratchet mode: /remove NAME, /update, /group; anything else is sent to the room"
+    " ratchet mode: /remove NAME, /add NAME, /update, /group; anything else is sent to the room"
 )
 
 
@@ -205,6 +205,8 @@ def run_command(client: ChatClient, terminal: Terminal, line: str) -> bool:
         IDENTITY_COMMANDS[command](client, terminal, argument.strip())
     elif command == "/remove" and argument.strip():
         client.remove(argument.strip())
+    elif command == "/add" and argument.strip():
+        client.add_back(argument.strip())
     elif command == "/update":
         client.update()
     elif command == "/group":

@@ -1,7 +1,8 @@
-"""What a person does with the group in the ratchet mode: remove a member, update keys, look at and wait for it.
+"""What a person does with the group in the ratchet mode: remove a member (or add one back), update keys, look at it.
 
 alice.wait_for_group({"alice", "bob", "carol"})   # the GroupChanged once the signed list is exactly these
 alice.remove("carol")                             # a signed removal: everyone then replaces their sender key
+alice.add_back("carol")                           # on purpose: a removed member never comes back on a knock alone
 alice.update()                                    # healing: fresh exchanges and fresh sender keys
 alice.group                                       # the signed GroupState (room, epoch, members, parent)
 """
@@ -38,6 +39,10 @@ class GroupCalls:
     def remove(self, name: str) -> None:
         """Remove a member from the group (a signed change; the server only orders it)."""
         self._carry_out(lambda codec: codec.remove(name))
+
+    def add_back(self, name: str) -> None:
+        """Add back a member someone removed (a signed add, which the server only orders); they read nothing older."""
+        self._carry_out(lambda codec: codec.add_back(name))
 
     def update(self) -> None:
         """Update our keys (healing): fresh pairwise exchanges and fresh sender keys for everyone."""

@@ -42,7 +42,9 @@ class DirectLines(Steps):
             return Reaction()
         peer_key = state.key_of(peer)
         if peer_key is None or self.pairwise is None:
-            return Reaction((Problem("not_in_group", f"a {kind} line from {peer}, who is not in the group: ignored"),))
+            return Reaction(
+                (Problem("not_in_group", f"{article(kind)} {kind} line from {peer}, who is not in the group: ignored"),)
+            )
         try:
             return DIRECT_STEPS[kind](self, peer, peer_key, frame["body"])
         except (Refused, ProtocolError) as refusal:
@@ -159,3 +161,8 @@ DIRECT_STEPS: dict[str, Callable[[DirectLines, str, bytes, dict[str, Any]], Reac
     "finish": DirectLines._finish,
     "envelope": DirectLines._envelope,
 }
+
+
+def article(word: str) -> str:
+    """Return "an" before a vowel, "a" before anything else ("an answer", "a finish")."""
+    return "an" if word[:1] in "aeiou" else "a"

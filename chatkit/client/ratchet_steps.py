@@ -48,15 +48,30 @@ class Steps:
 
     def remove(self, name: str) -> Reaction:
         """Propose removing a member (ChatError if they are not in the group)."""
-        state = self.group.state
-        key = None if state is None else state.key_of(name)
+        key = self._member_state("remove someone").key_of(name)
         if key is None:
             raise ChatError(f"{name} is not in the group: nobody to remove")
         self.group.propose("remove", name, key)
         return self._next()
 
+    def add_back(self, name: str) -> Reaction:
+        """Propose adding back a member others removed, on purpose (ChatError if nobody of that name was removed).
+
+        They come back with the identity key they were removed with; a knock never does this on its own (S15).
+        """
+        if self._member_state("add someone back").is_member(name):
+            raise ChatError(f"{name} is in the group already: nobody to add back")
+        keys = [key for removed, key in self.group.removed if removed == name]
+        if not keys:
+            raise ChatError(
+                f"{name} was not removed from this group: nobody to add back (newcomers are added on arrival)"
+            )
+        self.group.propose("add", name, keys[0])
+        return self._next()
+
     def update(self) -> Reaction:
         """Propose a key update of our own (healing): every sender key and our sessions are then replaced."""
+        self._member_state("update the group's keys")
         self.group.propose("update", self.name, self.public)
         return self._next()
 
@@ -201,6 +216,13 @@ class Steps:
         """Send our next queued change, if it is our turn."""
         change = self.group.next_change(self.identities.own(self.name), self.name)
         return Reaction() if change is None else Reaction(sends=(change,))
+
+    def _member_state(self, doing: str) -> GroupState:
+        """Return the group state if we are in it; else raise ChatError: only a member signs a change others take."""
+        state = self.group.state
+        if state is None or not state.is_member(self.name):
+            raise ChatError(f"you are not in the group of {self.group.room}: only a member can {doing}")
+        return state
 
     def _sessions(self) -> Pairwise:
         if self.pairwise is None:
