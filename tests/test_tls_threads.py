@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from chatkit.channel import TlsChannel
+from chatkit.client.events import Closed
 from chatkit.client.tls import client_context
 from chatkit.crypto.classroom_ca import TlsFiles, classroom_ca
 from chatkit.lab import Stage
@@ -137,3 +138,29 @@ def test_a_handshake_trickled_byte_by_byte_still_ends_at_its_time_limit(ca: TlsF
             stop.set()
             trickler.join(SECONDS)
         assert time.monotonic() - started < 3.0
+
+
+class FailedTls:
+    """A member's TLS after it failed (a tampered record, say): reading goes on as before, wrapping raises."""
+
+    def __init__(self, channel: TlsChannel) -> None:
+        self.channel = channel
+
+    def recv(self, size: int) -> bytes:
+        return self.channel.recv(size)
+
+    def wrap(self, data: bytes) -> bytes:
+        raise ssl.SSLEOFError("EOF occurred in violation of protocol")  # what a failed SSLObject raises
+
+
+def test_a_member_whose_tls_failed_is_cut_and_everyone_else_is_still_delivered_to(stages: list[Stage]) -> None:
+    stage = Stage("classic", tls=True, iterations=FAST_ITERATIONS)
+    stages.append(stage)
+    alice, bob, carol = stage.client("alice"), stage.client("bob"), stage.client("carol")
+    member = next(member for member in stage.server.connections() if member.name == "alice")
+    member.channel = FailedTls(member.channel)  # type: ignore[assignment]
+    bob.send("to everyone")
+    carol.wait_for_message("to everyone", sender="bob")
+    alice.wait_for(lambda event: isinstance(event, Closed))
+    bob.send("and still delivering")
+    carol.wait_for_message("and still delivering", sender="bob")
