@@ -183,20 +183,15 @@ class Postman:
         if outbox.unsent and not member.closed:  # left over from last time: it goes first
             outbox.unsent = self._send(member, outbox.unsent)
         if not outbox.unsent and outbox.pieces and not member.closed:
-            data, outbox.pieces, outbox.lines = self._wrap(member, b"".join(outbox.pieces)), [], 0
-            outbox.unsent = self._send(member, data) if data else b""
+            lines, outbox.pieces, outbox.lines = b"".join(outbox.pieces), [], 0
+            try:
+                outbox.unsent = self._send(member, member.channel.wrap(lines))  # TLS: the records that carry them
+            except OSError:  # the member's TLS failed (a tampered record came in): nothing can reach them again
+                member.abort()
         if member.closed or not (outbox.unsent or outbox.pieces):
             del self._outboxes[member]  # all sent (or nobody to send to): nothing is kept for them
         elif outbox.behind_since is None:
             outbox.behind_since = time.monotonic()
-
-    def _wrap(self, member: Member, lines: bytes) -> bytes:
-        """Return the bytes that carry the lines on the member's socket: the lines, or their TLS records."""
-        try:
-            return member.channel.wrap(lines)
-        except OSError:  # the member's TLS failed (a tampered record, say): it cannot send them anything again
-            member.abort()
-            return b""
 
     def _send(self, member: Member, data: bytes) -> bytes:
         """Give the member's socket what it takes without waiting (a non-blocking send); return the rest."""
