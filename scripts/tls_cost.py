@@ -1,6 +1,6 @@
 """Measure what TLS to the server costs: the same crowd chats plain and over TLS, in turn, in the same run.
 
-    python scripts/tls_cost.py                 # 10 people, 200 lines each, 5 rounds of each (about a minute)
+    python scripts/tls_cost.py                 # 10 people, 200 lines each, 5 rounds of each (about 5 minutes)
     python scripts/tls_cost.py --quick         # 3 people, 20 lines, 2 rounds of each (tests/test_tls_cost.py)
     python scripts/tls_cost.py --mode classic  # the mode of the server and clients (default sealed)
     python scripts/tls_cost.py --json          # also one JSON object per round on stdout
