@@ -6,6 +6,7 @@ Every wait is bounded; every socket and thread a test opens is closed or joined 
 
 import socket
 import threading
+import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from chatkit import protocol
 from chatkit.client import CannotConnect, ChatClient, ChatError, Closed, Problem, Refused
-from chatkit.server import ChatServer
+from chatkit.server import ChatServer, conversation
 
 from .conftest import FAST_ITERATIONS, PASSWORD, Connect, StartServer
 
@@ -249,3 +250,26 @@ def test_close_all_closes_every_live_client(start_server: StartServer, connect: 
     people = [connect(server, name) for name in ("alice", "bob")]
     ChatClient.close_all()
     assert not any(person.connected for person in people) and not set(people) & set(ChatClient.live)
+
+
+def test_a_client_that_hangs_up_itself_waits_until_the_server_has_let_go_of_its_name(
+    start_server: StartServer, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused room makes the client hang up from its receiver thread; connecting again at once must still work.
+
+    The server here takes 0.5 s over each goodbye: the client must wait for the server's end (bounded), as close()
+    does, and not hang up and return at once (then the name was still taken: a flake seen in a full run).
+    """
+
+    def slow_quit(hub: object, member: object, frame: object) -> None:
+        time.sleep(0.5)
+        conversation.on_quit(hub, member, frame)  # type: ignore[arg-type]
+
+    monkeypatch.setitem(conversation.HANDLERS, "quit", slow_quit)
+    server = start_server("sealed")
+    connect(server, "mallory", "not the passphrase")  # creates 'general' with cheap PBKDF2 (below a default floor)
+    with pytest.raises(Refused) as refused:
+        connect(server, "alice", iterations=None)  # refuses the weak room: the receiver thread hangs up
+    assert refused.value.code == "weak_room"
+    alice = connect(server, "alice", iterations=None, despite_check=True)  # at once: the name is free again
+    assert alice.connected

@@ -92,11 +92,7 @@ class Connection:
 
         Waiting for the server's side to close means it has let go of our name: connecting again at once works.
         """
-        self._closing.set()
-        with contextlib.suppress(OSError):  # the server may be gone already
-            with self._send_lock:
-                self.sock.sendall(self.channel.wrap(protocol.encode({"type": "quit"})))
-            self.sock.shutdown(socket.SHUT_WR)  # nothing more from us; the receiver reads on until the server's end
+        self._say_goodbye()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=GOODBYE_SECONDS)
         with contextlib.suppress(OSError):
@@ -104,6 +100,14 @@ class Connection:
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=GOODBYE_SECONDS)
         self.sock.close()
+
+    def _say_goodbye(self) -> None:
+        """Send 'quit' and shut our side: nothing more from us (the receiver reads on until the server's end)."""
+        self._closing.set()
+        with contextlib.suppress(OSError):  # the server may be gone already (or we said goodbye before)
+            with self._send_lock:
+                self.sock.sendall(self.channel.wrap(protocol.encode({"type": "quit"})))
+            self.sock.shutdown(socket.SHUT_WR)
 
     def _receive_forever(self) -> None:
         """Hand every line to `handle` until the end of input or a hang-up; report the end as a Closed event."""
@@ -127,9 +131,21 @@ class Connection:
         while line := reader.readline():
             self.report(Wire("received", line))
             if self.handle(line):
-                self.close()
+                self._hang_up(reader)
                 return CLOSED_BY_YOU
         return "connection closed by the server"
+
+    def _hang_up(self, reader: LineReader) -> None:
+        """Hang up from this thread as close() does: say goodbye, read on (bounded) to the server's end, close.
+
+        Only once the server has hung up has it let go of our name, so that connecting again at once works.
+        """
+        self._say_goodbye()
+        self.sock.settimeout(GOODBYE_SECONDS)
+        with contextlib.suppress(OSError, LineTooLong):
+            while reader.readline():  # what the server still says as we leave is not acted on
+                pass
+        self.close()
 
 
 def start_tls(sock: socket.socket, context: ssl.SSLContext, host: str, port: int) -> TlsChannel:
