@@ -15,6 +15,7 @@ import pytest
 
 from chatkit import protocol
 from chatkit.client import CannotConnect, ChatClient, ChatError, Closed, Problem, Refused
+from chatkit.lab.relay import Relay
 from chatkit.server import ChatServer, conversation
 
 from .conftest import FAST_ITERATIONS, PASSWORD, Connect, StartServer
@@ -273,3 +274,30 @@ def test_a_client_that_hangs_up_itself_waits_until_the_server_has_let_go_of_its_
     assert refused.value.code == "weak_room"
     alice = connect(server, "alice", iterations=None, despite_check=True)  # at once: the name is free again
     assert alice.connected
+
+
+def test_a_client_that_closes_through_a_relay_can_connect_again_at_once(
+    start_server: StartServer, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """close() waits for the server's end; a relay must pass our end on and wait for the server's, not cut both.
+
+    Before, the relay closed both sides as soon as the client shut its own: the client saw "the server's end"
+    while the server was still taking its goodbye, and connecting again at once found the name taken (a notebook
+    10 flake in a clean-clone run).
+    """
+
+    def slow_quit(hub: object, member: object, frame: object) -> None:
+        time.sleep(0.5)
+        conversation.on_quit(hub, member, frame)  # type: ignore[arg-type]
+
+    monkeypatch.setitem(conversation.HANDLERS, "quit", slow_quit)
+    server = start_server("sealed")
+    with Relay(server.address) as relay:
+        alice = ChatClient(*relay.address, "alice", PASSWORD, iterations=FAST_ITERATIONS)
+        alice.connect()
+        alice.close()
+        again = ChatClient(*relay.address, "alice", PASSWORD, iterations=FAST_ITERATIONS)
+        try:
+            assert again.connect().connected  # at once: the name is free again
+        finally:
+            again.close()

@@ -78,6 +78,15 @@ class Pipe:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
+    def end(self, direction: str) -> None:
+        """One side said all it had: tell the other side so (TCP's half-close), and let the other way run on.
+
+        A client that closes sends 'quit' and shuts its side, then waits for the server's end. Cutting both sides
+        here would show it the end before the server had taken its goodbye (and let go of its name).
+        """
+        with contextlib.suppress(OSError):
+            (self.server if direction == TO_SERVER else self.client).shutdown(socket.SHUT_WR)
+
 
 class Relay:
     """A line-by-line TCP relay on 127.0.0.1 in front of one server."""
@@ -186,10 +195,11 @@ class Relay:
                 self._pass_on(pipe, direction, line)
         except LineTooLong as refused:
             self.cuts.append(Cut(pipe.number, direction, f"{refused}; the relay closed this connection"))
-        except OSError:
-            pass  # a side went away: close the other one too
-        finally:
             pipe.close()
+        except OSError:
+            pipe.close()  # a side went away: close the other one too
+        else:
+            pipe.end(direction)  # the end of what this side sends: passed on, and the other way finishes
 
     def _pass_on(self, pipe: Pipe, direction: str, line: bytes) -> None:
         """Record a line, let the tamper function change or drop it, and forward the result."""
